@@ -1,0 +1,3 @@
+//! End-to-end tests: each module runs the built `koseki` binary as a user would.
+
+mod common;
