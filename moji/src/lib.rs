@@ -1,1 +1,3 @@
-//! moji
+//! moji: legacy code pages and the character model.
+
+pub mod refdata;

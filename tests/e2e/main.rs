@@ -1,3 +1,10 @@
 //! End-to-end tests: each module runs the built `koseki` binary as a user would.
 
 mod common;
+mod decode;
+mod dump;
+mod sample;
+mod identify;
+mod migrate;
+mod runtime;
+mod web;
