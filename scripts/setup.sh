@@ -11,17 +11,15 @@ need_apt=()
 # Tests: poppler-utils (pdffonts/pdftotext), chromium + driver (browser tests),
 # other Mincho fonts (identify benchmark and tests), fontTools (font checks).
 for pkg in fonts-ipamj-mincho libssl-dev pkg-config poppler-utils chromium chromium-driver \
-           fonts-hanazono fonts-noto-cjk python3-fonttools fontconfig npm; do
+           fonts-hanazono fonts-noto-cjk python3-fonttools fontconfig; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need_apt+=("$pkg")
 done
+# npm installs the MJ tables; a machine may already have node/npm from elsewhere.
+command -v npm >/dev/null 2>&1 || need_apt+=(npm)
 if [ "${#need_apt[@]}" -gt 0 ]; then
-  if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then :; else
-    # The machine may have node/npm from elsewhere; don't fight it.
-    need_apt=("${need_apt[@]/npm}")
-  fi
   echo "setup: installing ${need_apt[*]}"
   apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends ${need_apt[*]} >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
 fi
 
 # MJ文字情報一覧表 as SQLite, from the npm registry (never committed).
