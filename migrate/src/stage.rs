@@ -1,0 +1,132 @@
+//! Records read and converted, before loading: each row keeps where it came from, and each
+//! file keeps what was set aside (quarantine) and what its trailer said.
+
+use reports::QuarantineItem;
+
+use crate::profile::FileSpec;
+use crate::value::Value;
+
+/// One converted detail record.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Row {
+    /// Record number in the file, from 1, counting every physical record.
+    pub record: u64,
+    /// Byte offset in the file.
+    pub offset: u64,
+    /// Values in the order of [`StagedFile::columns`].
+    pub values: Vec<Value>,
+}
+
+/// A data file after reading and converting.
+#[derive(Debug, Clone)]
+pub struct StagedFile {
+    pub spec: FileSpec,
+    /// Domain field names (the profile's mapping keys, sorted).
+    pub columns: Vec<String>,
+    /// Vendor field name of each column.
+    pub vendor: Vec<String>,
+    pub rows: Vec<Row>,
+    pub quarantine: Vec<QuarantineItem>,
+    /// Count the trailer states, when the file has a trailer.
+    pub trailer_count: Option<u64>,
+    /// Detail records read (loaded + quarantined).
+    pub read: u64,
+    /// The whole file, kept so quarantined records can carry their raw bytes.
+    pub record_len: usize,
+}
+
+impl StagedFile {
+    pub fn new(spec: FileSpec) -> StagedFile {
+        let columns: Vec<String> = spec.fields.keys().cloned().collect();
+        let vendor = spec.fields.values().map(|m| m.spec().field).collect();
+        StagedFile {
+            spec,
+            columns,
+            vendor,
+            rows: Vec::new(),
+            quarantine: Vec::new(),
+            trailer_count: None,
+            read: 0,
+            record_len: 0,
+        }
+    }
+
+    /// Column index of a domain field.
+    pub fn col(&self, name: &str) -> Option<usize> {
+        self.columns.iter().position(|c| c == name)
+    }
+
+    pub fn entity(&self) -> &str {
+        &self.spec.entity
+    }
+
+    /// The value of `name` in `row`, or Empty.
+    pub fn get<'a>(&self, row: &'a Row, name: &str) -> &'a Value {
+        static EMPTY: Value = Value::Empty;
+        self.col(name)
+            .and_then(|i| row.values.get(i))
+            .unwrap_or(&EMPTY)
+    }
+}
+
+/// Everything read from one dataset.
+#[derive(Debug, Clone, Default)]
+pub struct Staged {
+    pub files: Vec<StagedFile>,
+}
+
+impl Staged {
+    /// Files feeding `entity`.
+    pub fn of<'a>(&'a self, entity: &'a str) -> impl Iterator<Item = (usize, &'a StagedFile)> + 'a {
+        self.files
+            .iter()
+            .enumerate()
+            .filter(move |(_, f)| f.spec.entity == entity)
+    }
+
+    /// Move rejected rows to their file's quarantine, in record order. `raw` gives the hex
+    /// of a record's bytes (file index, offset).
+    pub fn apply_rejects(&mut self, rejects: Vec<Reject>, raw: impl Fn(usize, u64) -> String) {
+        let mut by_file: Vec<std::collections::BTreeMap<u64, Reject>> =
+            vec![Default::default(); self.files.len()];
+        for r in rejects {
+            // One reason per record: the first rule that rejected it.
+            by_file[r.file].entry(r.record).or_insert(r);
+        }
+        for (fi, rejects) in by_file.into_iter().enumerate() {
+            if rejects.is_empty() {
+                continue;
+            }
+            let file = &mut self.files[fi];
+            let mut kept = Vec::with_capacity(file.rows.len());
+            for row in std::mem::take(&mut file.rows) {
+                match rejects.get(&row.record) {
+                    None => kept.push(row),
+                    Some(r) => file.quarantine.push(QuarantineItem {
+                        file: file.spec.data.clone(),
+                        record: row.record,
+                        offset: row.offset,
+                        field: r.field.clone(),
+                        reason: r.reason.clone(),
+                        kind: r.kind.clone(),
+                        entity: file.spec.entity.clone(),
+                        raw_hex: raw(fi, row.offset),
+                    }),
+                }
+            }
+            file.rows = kept;
+            file.quarantine.sort_by_key(|q| q.record);
+        }
+    }
+}
+
+/// A record a validation rule rejects.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reject {
+    pub file: usize,
+    pub record: u64,
+    /// Vendor field name.
+    pub field: String,
+    pub kind: String,
+    pub reason: String,
+}
