@@ -1,0 +1,201 @@
+#!/usr/bin/env python3
+"""Generate koseki's code-page tables from the machine's glibc iconv.
+
+Run from anywhere: `python3 mappings/codepages/generate.py` rewrites the *.tsv files beside
+this script. It needs only Python 3 (standard library) and glibc (every Debian machine has
+both); it calls glibc's own iconv(3) through ctypes so that each code is converted alone
+and an undefined code is seen as EILSEQ instead of being skipped.
+
+Output format (one file per code page, read by moji at compile time via include_str!):
+    # comment lines
+    CODE<TAB>U+XXXX[ U+YYYY...]<TAB>FLAGS
+CODE is 2 hex digits (single byte) or 4 (double byte). FLAGS is empty or `d`: the code
+decodes to that text but is not the code the encoder emits for it (glibc encodes the text
+to another code), so encode(decode(code)) != code.
+
+Sources:
+  ebcdic-kana  glibc IBM290, with the full-width katakana glibc emits for kana narrowed
+               back to U+FF61..U+FF9F (CCSID 290 is a half-width katakana set).
+  ibm930/939/1390/1399  glibc IBM930/939/1390/1399, single bytes and SO..SI double bytes.
+  jef          single byte: ebcdic-kana with Fujitsu's EBCDIK differences (listed in
+               FUJITSU_EBCDIK below); double byte standard area 0xA1A1..0xFEFE:
+               JIS row/cell -> Shift_JIS bytes -> glibc IBM932, whose kanji follow the
+               JIS C 6226-1978 code order (e.g. 0x88B1 is U+9C3A, not 1983's U+9BF5);
+               0x4040 -> U+3000. User and extended areas are algorithmic / vendor tables.
+"""
+import ctypes
+import ctypes.util
+import os
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
+libc.iconv_open.restype = ctypes.c_void_p
+libc.iconv_open.argtypes = [ctypes.c_char_p, ctypes.c_char_p]
+libc.iconv.restype = ctypes.c_size_t
+libc.iconv.argtypes = [ctypes.c_void_p, ctypes.POINTER(ctypes.c_char_p),
+                       ctypes.POINTER(ctypes.c_size_t), ctypes.POINTER(ctypes.c_char_p),
+                       ctypes.POINTER(ctypes.c_size_t)]
+FAIL = ctypes.c_size_t(-1).value
+
+
+class Conv:
+    def __init__(self, to, frm):
+        self.cd = libc.iconv_open(to.encode(), frm.encode())
+        if self.cd in (None, FAIL):
+            sys.exit(f"generate.py: glibc iconv cannot convert {frm} -> {to}")
+
+    def __call__(self, data):
+        """Convert `data` in one go; None when iconv rejects any of it."""
+        libc.iconv(self.cd, None, None, None, None)
+        inbuf = ctypes.create_string_buffer(data, len(data))
+        outbuf = ctypes.create_string_buffer(256)
+        ip = ctypes.cast(inbuf, ctypes.c_char_p)
+        il = ctypes.c_size_t(len(data))
+        op = ctypes.cast(outbuf, ctypes.c_char_p)
+        ol = ctypes.c_size_t(256)
+        if libc.iconv(self.cd, ctypes.byref(ip), ctypes.byref(il), ctypes.byref(op), ctypes.byref(ol)) == FAIL:
+            return None
+        if libc.iconv(self.cd, None, None, ctypes.byref(op), ctypes.byref(ol)) == FAIL:
+            return None
+        return outbuf.raw[:256 - ol.value]
+
+
+def decoder(cs):
+    c = Conv("UTF-32LE", cs)
+
+    def dec(b):
+        r = c(b)
+        return None if r is None else r.decode("utf-32-le")
+    return dec
+
+
+def encoder(cs):
+    c = Conv(cs, "UTF-32LE")
+    return lambda text: c(text.encode("utf-32-le"))
+
+
+def narrow_kana(ch):
+    """glibc IBM290 widens half-width katakana; map the full-width form back."""
+    import unicodedata
+    for cp in range(0xFF61, 0xFFA0):
+        if unicodedata.normalize("NFKC", chr(cp)) == ch:
+            return chr(cp)
+    return ch
+
+
+def sbcs_ebcdic_kana():
+    dec = decoder("IBM290")
+    table = {}
+    for b in range(256):
+        t = dec(bytes([b]))
+        if t is None:
+            continue
+        if len(t) == 1 and 0x3000 <= ord(t) <= 0x30FF:
+            t = narrow_kana(t)
+        table[b] = t
+    return table
+
+
+# Fujitsu EBCDIK differs from IBM CCSID 290 at these bytes (issue 2; Fujitsu's EBCDIK
+# tables: NL/LF swapped, backslash instead of yen, broken bar, tilde instead of overline).
+FUJITSU_EBCDIK = {0x15: "\u000a", 0x25: "\u0085", 0x5B: "\u005c", 0x6A: "\u00a6", 0xA1: "\u007e"}
+
+
+def mixed(cs):
+    """Single bytes and SO/SI double bytes of a glibc stateful EBCDIC code page."""
+    dec = decoder(cs)
+    enc = encoder(cs)
+    rows = []
+    for b in range(256):
+        if b in (0x0E, 0x0F):
+            continue
+        t = dec(bytes([b]))
+        if t is None:
+            continue
+        back = enc(t)
+        rows.append((b, 1, t, back != bytes([b])))
+    by_text = {}
+    dbcs = []
+    for hi in range(0x40, 0x100):
+        for lo in range(0x40, 0x100):
+            t = dec(bytes([0x0E, hi, lo, 0x0F]))
+            if not t:
+                continue
+            dbcs.append((hi << 8 | lo, t))
+            by_text.setdefault(t, []).append(hi << 8 | lo)
+    for code, t in dbcs:
+        back = enc(t)
+        if back is not None and len(back) == 4 and back[0] == 0x0E:
+            canon = back[1] << 8 | back[2]
+        else:
+            # glibc encodes this text as a single byte (or not at all): the double-byte
+            # encoder (PIC N fields) then uses the lowest code that decodes to it.
+            canon = by_text[t][0]
+        rows.append((code, 2, t, canon != code))
+    return rows
+
+
+def jis_to_sjis(j1, j2):
+    s1 = ((j1 + 1) >> 1) + (0x70 if j1 <= 0x5E else 0xB0)
+    if j1 & 1:
+        s2 = j2 + 0x1F + (1 if j2 >= 0x60 else 0)
+    else:
+        s2 = j2 + 0x7E
+    return bytes([s1, s2])
+
+
+def jef():
+    rows = []
+    kana = sbcs_ebcdic_kana()
+    for b in range(256):
+        t = FUJITSU_EBCDIK.get(b, kana.get(b))
+        if t is None or b in (0x28, 0x29, 0x38):
+            continue  # 0x28/0x38 shift into double byte, 0x29 back: never text
+        rows.append((b, 1, t, False))
+    rows.append((0x4040, 2, "\u3000", False))
+    dec = decoder("IBM932")
+    enc = encoder("IBM932")
+    seen = {}
+    std = []
+    for hi in range(0xA1, 0xFF):
+        for lo in range(0xA1, 0xFF):
+            sj = jis_to_sjis(hi - 0x80, lo - 0x80)
+            t = dec(sj)
+            if t is None or t == "\ufffd":
+                continue
+            std.append((hi << 8 | lo, t, enc(t) == sj))
+            seen.setdefault(t, []).append(hi << 8 | lo)
+    for code, t, canon in std:
+        # The encoder emits the code IBM932 itself encodes the text to; failing that, the
+        # lowest code that decodes to it.
+        if not canon:
+            canon = seen[t][0] == code and not any(c for c, tt, k in std if tt == t and k)
+        rows.append((code, 2, t, not canon))
+    return rows
+
+
+def write(name, source, rows):
+    path = os.path.join(HERE, name + ".tsv")
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(f"# {name}: generated by mappings/codepages/generate.py from glibc iconv ({source}).\n")
+        f.write("# Generated, do not edit: change generate.py and run it again.\n")
+        f.write("# code\tucs\tflags (d = decode-only duplicate)\n")
+        for code, width, text, dup in sorted(rows, key=lambda r: (r[1], r[0])):
+            ucs = " ".join(f"U+{ord(c):04X}" for c in text)
+            hexcode = f"{code:02X}" if width == 1 else f"{code:04X}"
+            f.write(f"{hexcode}\t{ucs}\t{'d' if dup else ''}\n")
+    print(f"{path}: {len(rows)} codes", file=sys.stderr)
+
+
+def main():
+    kana = sbcs_ebcdic_kana()
+    write("ebcdic-kana", "IBM290, kana narrowed", [(b, 1, t, False) for b, t in kana.items()])
+    for cs in ("IBM930", "IBM939", "IBM1390", "IBM1399"):
+        write(cs.lower(), cs, mixed(cs))
+    write("jef", "IBM290 + Fujitsu EBCDIK differences; IBM932 for the JIS C 6226-1978 standard area", jef())
+
+
+if __name__ == "__main__":
+    main()

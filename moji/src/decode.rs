@@ -1,0 +1,724 @@
+//! Decoders: mixed streams (with shift codes), single-byte fields and double-byte fields.
+
+use crate::CodePage;
+use crate::error::{DecodeError, Undefined, UndefinedReason};
+use crate::gaiji::GaijiMap;
+use crate::tables::{self, MULTI, Table, UNDEF};
+
+/// Lenient decoding replaces an undefined code with U+FFFD and lists it; strict decoding
+/// stops at the first one with an error naming its offset.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Mode {
+    /// U+FFFD and a list of [`Undefined`].
+    #[default]
+    Lenient,
+    /// Stop with [`DecodeError`] at the first undefined code.
+    Strict,
+}
+
+/// The result of the convenience function [`decode`].
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Decoded {
+    /// The text, U+FFFD where a code was undefined.
+    pub text: String,
+    /// Every undefined code, in input order.
+    pub undefined: Vec<Undefined>,
+}
+
+/// Decode a whole mixed stream leniently (see [`Decoder::decode_mixed`]).
+pub fn decode(page: CodePage, input: &[u8]) -> Decoded {
+    let mut d = Decoded::default();
+    // Lenient decoding never fails.
+    let _ = Decoder::new(page).decode_mixed(input, &mut d.text, &mut d.undefined);
+    d
+}
+
+/// A configured decoder. It is `Copy` and cheap: tables are built once per process.
+///
+/// Every method appends UTF-8 to `out` (never clears it) and, in lenient mode, appends one
+/// [`Undefined`] per undefined code to `undefined`; offsets count from the start of `input`.
+/// In strict mode the first undefined code returns `Err` (what was decoded before it stays
+/// in `out`).
+#[derive(Debug, Clone, Copy)]
+pub struct Decoder<'g> {
+    page: CodePage,
+    mode: Mode,
+    gaiji: Option<&'g GaijiMap>,
+}
+
+/// What one double-byte code decodes to.
+enum Dbcs<'a> {
+    Char(char),
+    Pair(char, char),
+    Text(&'a str),
+    Undefined(UndefinedReason),
+}
+
+impl<'g> Decoder<'g> {
+    /// A lenient decoder for `page`.
+    pub fn new(page: CodePage) -> Self {
+        Decoder {
+            page,
+            mode: Mode::Lenient,
+            gaiji: None,
+        }
+    }
+
+    /// Set strict (`true`) or lenient (`false`) mode.
+    pub fn strict(mut self, strict: bool) -> Self {
+        self.mode = if strict { Mode::Strict } else { Mode::Lenient };
+        self
+    }
+
+    /// Set the mode.
+    pub fn mode(mut self, mode: Mode) -> Self {
+        self.mode = mode;
+        self
+    }
+
+    /// Use a vendor code table: for JEF it gives the extended area and overrides the
+    /// user-defined area; for the IBM code pages it gives codes the IBM table leaves
+    /// undefined or maps to the private use area.
+    pub fn with_gaiji(mut self, map: &'g GaijiMap) -> Self {
+        self.gaiji = Some(map);
+        self
+    }
+
+    /// The code page.
+    pub fn page(&self) -> CodePage {
+        self.page
+    }
+
+    /// Decode a mixed stream: single bytes, switching to double bytes at a shift-out
+    /// (IBM: SO 0x0E … SI 0x0F; JEF: 0x28 or 0x38 … 0x29). Like glibc, a redundant shift
+    /// code is ignored and a stream may end in double-byte mode. For `ebcdic-kana` this is
+    /// [`decode_sbcs`](Self::decode_sbcs); for `cp932`/`euc-jp` the ordinary decoder.
+    pub fn decode_mixed(
+        &self,
+        input: &[u8],
+        out: &mut String,
+        undefined: &mut Vec<Undefined>,
+    ) -> Result<(), DecodeError> {
+        let mut sink = Sink {
+            mode: self.mode,
+            undefined,
+        };
+        match self.page {
+            CodePage::Cp932 | CodePage::EucJp => rs_mixed(self.page, input, out, &mut sink),
+            CodePage::EbcdicKana => {
+                sbcs_run(tables::table(self.page), input, 0, out, &mut sink, None)
+            }
+            _ => self.mixed(input, out, &mut sink),
+        }
+    }
+
+    /// Decode a single-byte field (COBOL PIC X): every byte is one character; shift codes
+    /// are undefined here.
+    pub fn decode_sbcs(
+        &self,
+        input: &[u8],
+        out: &mut String,
+        undefined: &mut Vec<Undefined>,
+    ) -> Result<(), DecodeError> {
+        let mut sink = Sink {
+            mode: self.mode,
+            undefined,
+        };
+        match self.page {
+            CodePage::Cp932 | CodePage::EucJp => rs_sbcs(self.page, input, out, &mut sink),
+            _ => sbcs_run(tables::table(self.page), input, 0, out, &mut sink, None),
+        }
+    }
+
+    /// Decode a double-byte field without shift codes (COBOL PIC N / PIC G): every two bytes
+    /// are one code; an odd last byte is a truncated code. `ebcdic-kana` has no double-byte
+    /// half, so every pair is undefined.
+    pub fn decode_dbcs(
+        &self,
+        input: &[u8],
+        out: &mut String,
+        undefined: &mut Vec<Undefined>,
+    ) -> Result<(), DecodeError> {
+        let mut sink = Sink {
+            mode: self.mode,
+            undefined,
+        };
+        match self.page {
+            CodePage::Cp932 | CodePage::EucJp => rs_dbcs(self.page, input, out, &mut sink),
+            _ => {
+                let t = tables::table(self.page);
+                let end = self.dbcs_run(t, input, 0, out, &mut sink, None)?;
+                if end < input.len() {
+                    sink.report(out, undef1(end, input[end], UndefinedReason::Truncated))?;
+                }
+                Ok(())
+            }
+        }
+    }
+
+    fn shifts(&self) -> (u8, u8, u8) {
+        // (shift to double byte, second shift to double byte, shift back)
+        if self.page == CodePage::Jef {
+            (0x28, 0x38, 0x29)
+        } else {
+            (0x0E, 0x0E, 0x0F)
+        }
+    }
+
+    fn mixed(
+        &self,
+        input: &[u8],
+        out: &mut String,
+        sink: &mut Sink<'_>,
+    ) -> Result<(), DecodeError> {
+        let t = tables::table(self.page);
+        let shifts = self.shifts();
+        let (so1, so2, si) = shifts;
+        out.reserve(input.len() + input.len() / 2);
+        let mut i = 0;
+        while i < input.len() {
+            // Single-byte run up to the next shift-out.
+            let rest = &input[i..];
+            let run = if so1 == so2 {
+                memchr::memchr(so1, rest)
+            } else {
+                memchr::memchr2(so1, so2, rest)
+            };
+            let end = run.map_or(input.len(), |p| i + p);
+            sbcs_run(t, &input[i..end], i, out, sink, Some(shifts))?;
+            if end >= input.len() {
+                break;
+            }
+            // Double-byte run up to the shift-in (redundant shift-outs are skipped inside).
+            i = end + 1;
+            i = self.dbcs_run(t, input, i, out, sink, Some(shifts))?;
+            if i < input.len() {
+                if input[i] == si {
+                    i += 1;
+                } else {
+                    // A lone byte before SI or the end: a cut-off double-byte code.
+                    sink.report(out, undef1(i, input[i], UndefinedReason::Truncated))?;
+                    i += 1;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Decode pairs from `start` until the end (or, with shift codes, until a shift-in at a
+    /// pair boundary, or a pair cut off by one); returns where it stopped.
+    fn dbcs_run(
+        &self,
+        t: &Table,
+        input: &[u8],
+        start: usize,
+        out: &mut String,
+        sink: &mut Sink<'_>,
+        shifts: Option<(u8, u8, u8)>,
+    ) -> Result<usize, DecodeError> {
+        let mut i = start;
+        let n = input.len();
+        out.reserve((n - start.min(n)) / 2 * 3);
+        match shifts {
+            None => {
+                // PIC N: no shift codes. Hot loop over whole pairs.
+                let body = &input[start..];
+                let pairs = body.chunks_exact(2);
+                for (k, p) in pairs.enumerate() {
+                    let code = u16::from_be_bytes([p[0], p[1]]);
+                    let c = t.dbcs_at(code);
+                    if (c as u32).wrapping_sub(MULTI as u32) >= 2 {
+                        out.push(c);
+                    } else {
+                        self.dbcs_slow(t, code, start + 2 * k, out, sink)?;
+                    }
+                }
+                i = start + body.len() / 2 * 2;
+            }
+            Some((so1, so2, si)) => {
+                while i < n {
+                    let hi = input[i];
+                    if hi == si {
+                        break;
+                    }
+                    if hi == so1 || hi == so2 {
+                        i += 1;
+                        continue;
+                    }
+                    let Some(&lo) = input.get(i + 1) else { break };
+                    if lo == si {
+                        break; // `hi` is cut off; the caller reports it and handles SI.
+                    }
+                    let code = u16::from_be_bytes([hi, lo]);
+                    let c = t.dbcs_at(code);
+                    if (c as u32).wrapping_sub(MULTI as u32) >= 2 {
+                        out.push(c);
+                    } else {
+                        self.dbcs_slow(t, code, i, out, sink)?;
+                    }
+                    i += 2;
+                }
+            }
+        }
+        Ok(i)
+    }
+
+    #[cold]
+    fn dbcs_slow(
+        &self,
+        t: &Table,
+        code: u16,
+        offset: usize,
+        out: &mut String,
+        sink: &mut Sink<'_>,
+    ) -> Result<(), DecodeError> {
+        match self.lookup_dbcs(t, code) {
+            Dbcs::Char(c) => out.push(c),
+            Dbcs::Pair(c, v) => {
+                out.push(c);
+                out.push(v);
+            }
+            Dbcs::Text(s) => out.push_str(s),
+            Dbcs::Undefined(reason) => {
+                let [hi, lo] = code.to_be_bytes();
+                sink.report(
+                    out,
+                    Undefined {
+                        offset,
+                        bytes: [hi, lo],
+                        len: 2,
+                        reason,
+                    },
+                )?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Everything the table alone does not give: multi-code-point texts, JEF user and
+    /// extended areas, vendor code tables.
+    fn lookup_dbcs<'t>(&self, t: &'t Table, code: u16) -> Dbcs<'t> {
+        let c = t.dbcs_at(code);
+        if c == MULTI {
+            return t
+                .multi
+                .get(&code)
+                .map_or(Dbcs::Undefined(UndefinedReason::Unmapped), |s| {
+                    Dbcs::Text(s)
+                });
+        }
+        let from_map = |m: Option<&GaijiMap>| {
+            m.and_then(|m| m.get(code)).map(|e| match e.ivs {
+                Some(v) => Dbcs::Pair(e.ucs, v),
+                None => Dbcs::Char(e.ucs),
+            })
+        };
+        if self.page == CodePage::Jef {
+            let [hi, lo] = code.to_be_bytes();
+            let cell = (0xA1..=0xFE).contains(&lo);
+            if cell && (0x80..=0xA0).contains(&hi) {
+                if let Some(d) = from_map(self.gaiji) {
+                    return d;
+                }
+                let pua = 0xE000 + u32::from(hi - 0x80) * 94 + u32::from(lo - 0xA1);
+                return char::from_u32(pua)
+                    .map_or(Dbcs::Undefined(UndefinedReason::Unmapped), Dbcs::Char);
+            }
+            if cell && (0x41..=0x7F).contains(&hi) {
+                return from_map(self.gaiji)
+                    .unwrap_or(Dbcs::Undefined(UndefinedReason::NeedsCodeTable));
+            }
+            return Dbcs::Undefined(UndefinedReason::Unmapped);
+        }
+        if (c == UNDEF || ('\u{E000}'..='\u{F8FF}').contains(&c))
+            && let Some(d) = from_map(self.gaiji)
+        {
+            return d;
+        }
+        if c == UNDEF {
+            Dbcs::Undefined(UndefinedReason::Unmapped)
+        } else {
+            Dbcs::Char(c)
+        }
+    }
+
+    /// The text of one double-byte code (for tools that list a code page), or why it has none.
+    pub fn decode_code(&self, code: u16) -> Result<String, UndefinedReason> {
+        match self.page {
+            CodePage::Cp932 | CodePage::EucJp | CodePage::EbcdicKana => {
+                let mut s = String::new();
+                let mut u = Vec::new();
+                let _ = self
+                    .strict(true)
+                    .decode_dbcs(&code.to_be_bytes(), &mut s, &mut u);
+                if s.is_empty() {
+                    Err(UndefinedReason::Unmapped)
+                } else {
+                    Ok(s)
+                }
+            }
+            _ => match self.lookup_dbcs(tables::table(self.page), code) {
+                Dbcs::Char(c) => Ok(c.to_string()),
+                Dbcs::Pair(c, v) => Ok([c, v].iter().collect()),
+                Dbcs::Text(s) => Ok(s.to_string()),
+                Dbcs::Undefined(r) => Err(r),
+            },
+        }
+    }
+}
+
+/// Lenient/strict handling of one undefined code.
+struct Sink<'u> {
+    mode: Mode,
+    undefined: &'u mut Vec<Undefined>,
+}
+
+impl Sink<'_> {
+    #[cold]
+    fn report(&mut self, out: &mut String, u: Undefined) -> Result<(), DecodeError> {
+        match self.mode {
+            Mode::Strict => Err(DecodeError::Undefined(u)),
+            Mode::Lenient => {
+                out.push('\u{FFFD}');
+                self.undefined.push(u);
+                Ok(())
+            }
+        }
+    }
+}
+
+fn undef1(offset: usize, b: u8, reason: UndefinedReason) -> Undefined {
+    Undefined {
+        offset,
+        bytes: [b, 0],
+        len: 1,
+        reason,
+    }
+}
+
+/// Single bytes through the table. With `shifts`, a stray shift-in byte is skipped (as
+/// glibc does); without, it is undefined like any byte the table lacks.
+fn sbcs_run(
+    t: &Table,
+    input: &[u8],
+    base: usize,
+    out: &mut String,
+    sink: &mut Sink<'_>,
+    shifts: Option<(u8, u8, u8)>,
+) -> Result<(), DecodeError> {
+    out.reserve(input.len());
+    let mut chunks = input.chunks_exact(8);
+    let mut k = 0;
+    for chunk in &mut chunks {
+        // Fast path: eight bytes that all map to ASCII go in as one str.
+        let mut ascii = [0u8; 8];
+        let mut all = true;
+        for (a, &b) in ascii.iter_mut().zip(chunk) {
+            let c = t.sbcs[usize::from(b)];
+            all &= c.is_ascii();
+            *a = c as u32 as u8;
+        }
+        if all && let Ok(s) = std::str::from_utf8(&ascii) {
+            out.push_str(s);
+            k += 8;
+            continue;
+        }
+        for &b in chunk {
+            sbcs_one(t, b, base + k, out, sink, shifts)?;
+            k += 1;
+        }
+    }
+    for &b in chunks.remainder() {
+        sbcs_one(t, b, base + k, out, sink, shifts)?;
+        k += 1;
+    }
+    Ok(())
+}
+
+#[inline]
+fn sbcs_one(
+    t: &Table,
+    b: u8,
+    offset: usize,
+    out: &mut String,
+    sink: &mut Sink<'_>,
+    shifts: Option<(u8, u8, u8)>,
+) -> Result<(), DecodeError> {
+    let c = t.sbcs[usize::from(b)];
+    if c != UNDEF {
+        out.push(c);
+        return Ok(());
+    }
+    if let Some((_, _, si)) = shifts
+        && b == si
+    {
+        return Ok(());
+    }
+    sink.report(out, undef1(offset, b, UndefinedReason::Unmapped))
+}
+
+fn rs_encoding(page: CodePage) -> &'static encoding_rs::Encoding {
+    if page == CodePage::EucJp {
+        encoding_rs::EUC_JP
+    } else {
+        encoding_rs::SHIFT_JIS
+    }
+}
+
+fn rs_mixed(
+    page: CodePage,
+    input: &[u8],
+    out: &mut String,
+    sink: &mut Sink<'_>,
+) -> Result<(), DecodeError> {
+    use encoding_rs::DecoderResult;
+    let mut dec = rs_encoding(page).new_decoder_without_bom_handling();
+    let mut pos = 0;
+    loop {
+        let need = dec
+            .max_utf8_buffer_length_without_replacement(input.len() - pos)
+            .unwrap_or(input.len() * 3 + 16);
+        out.reserve(need);
+        let (res, read) = dec.decode_to_string_without_replacement(&input[pos..], out, true);
+        pos += read;
+        match res {
+            DecoderResult::InputEmpty => return Ok(()),
+            DecoderResult::OutputFull => {}
+            DecoderResult::Malformed(bad, extra) => {
+                let start = pos.saturating_sub(usize::from(bad) + usize::from(extra));
+                let len = usize::from(bad).clamp(1, 2);
+                let mut bytes = [0u8; 2];
+                for (j, b) in bytes.iter_mut().enumerate().take(len) {
+                    *b = input.get(start + j).copied().unwrap_or(0);
+                }
+                let reason = if pos >= input.len()
+                    && extra == 0
+                    && bad > 0
+                    && start + usize::from(bad) == input.len()
+                    && is_lead(page, input[start])
+                {
+                    UndefinedReason::Truncated
+                } else {
+                    UndefinedReason::Unmapped
+                };
+                sink.report(
+                    out,
+                    Undefined {
+                        offset: start,
+                        bytes,
+                        len: len as u8,
+                        reason,
+                    },
+                )?;
+            }
+        }
+    }
+}
+
+fn is_lead(page: CodePage, b: u8) -> bool {
+    match page {
+        CodePage::EucJp => b >= 0x8E,
+        _ => (0x81..=0x9F).contains(&b) || (0xE0..=0xFC).contains(&b),
+    }
+}
+
+fn rs_single(page: CodePage, b: u8) -> Option<char> {
+    match (page, b) {
+        (_, 0..=0x7F) => Some(char::from(b)),
+        // WHATWG Shift_JIS: 0x80 is U+0080, 0xA1..0xDF half-width katakana.
+        (CodePage::Cp932, 0x80) => Some('\u{80}'),
+        (CodePage::Cp932, 0xA1..=0xDF) => char::from_u32(0xFF61 + u32::from(b - 0xA1)),
+        _ => None,
+    }
+}
+
+fn rs_sbcs(
+    page: CodePage,
+    input: &[u8],
+    out: &mut String,
+    sink: &mut Sink<'_>,
+) -> Result<(), DecodeError> {
+    for (i, &b) in input.iter().enumerate() {
+        match rs_single(page, b) {
+            Some(c) => out.push(c),
+            None => sink.report(out, undef1(i, b, UndefinedReason::Unmapped))?,
+        }
+    }
+    Ok(())
+}
+
+fn rs_dbcs(
+    page: CodePage,
+    input: &[u8],
+    out: &mut String,
+    sink: &mut Sink<'_>,
+) -> Result<(), DecodeError> {
+    let enc = rs_encoding(page);
+    let mut pairs = input.chunks_exact(2);
+    for (k, p) in (&mut pairs).enumerate() {
+        let one = if is_lead(page, p[0]) && p[0] != 0x8E && p[0] != 0x8F {
+            enc.decode_without_bom_handling_and_without_replacement(p)
+                .filter(|s| s.chars().count() == 1)
+        } else {
+            None
+        };
+        match one {
+            Some(s) => out.push_str(&s),
+            None => sink.report(
+                out,
+                Undefined {
+                    offset: 2 * k,
+                    bytes: [p[0], p[1]],
+                    len: 2,
+                    reason: UndefinedReason::Unmapped,
+                },
+            )?,
+        }
+    }
+    if let [b] = pairs.remainder() {
+        sink.report(out, undef1(input.len() - 1, *b, UndefinedReason::Truncated))?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lenient(page: CodePage, b: &[u8]) -> Decoded {
+        decode(page, b)
+    }
+
+    #[test]
+    fn ibm930_mixed_with_shifts() {
+        let d = lenient(CodePage::Ibm930, b"\xC1\x0E\x45\x41\x40\x40\x0F\x81");
+        assert_eq!(d.text, "A一\u{3000}ｱ");
+        assert!(d.undefined.is_empty());
+    }
+
+    #[test]
+    fn redundant_shifts_are_ignored_and_stream_may_end_in_dbcs() {
+        let d = lenient(CodePage::Ibm930, b"\x0F\x81\x0E\x0E\x45\x41");
+        assert_eq!(d.text, "ｱ一");
+    }
+
+    #[test]
+    fn strict_names_the_offset() {
+        let mut s = String::new();
+        let err = Decoder::new(CodePage::Ibm930)
+            .strict(true)
+            .decode_mixed(b"\xC1\xC1\x57", &mut s, &mut Vec::new())
+            .unwrap_err();
+        assert_eq!(err.offset(), 2);
+        assert!(err.to_string().contains("0x57 at byte offset 2"), "{err}");
+        assert_eq!(s, "AA");
+    }
+
+    #[test]
+    fn lenient_lists_and_replaces() {
+        let d = lenient(CodePage::Ibm930, b"\xC1\x57\x0E\x45");
+        assert_eq!(d.text, "A\u{FFFD}\u{FFFD}");
+        assert_eq!(d.undefined.len(), 2);
+        assert_eq!(d.undefined[0].offset, 1);
+        assert_eq!(
+            (d.undefined[1].offset, d.undefined[1].reason),
+            (3, UndefinedReason::Truncated)
+        );
+    }
+
+    #[test]
+    fn ibm1390_two_code_point_entries() {
+        let d = lenient(CodePage::Ibm1390, b"\x0E\xEC\xB5\x0F");
+        assert_eq!(d.text, "\u{304B}\u{309A}");
+    }
+
+    #[test]
+    fn jef_areas() {
+        let dec = Decoder::new(CodePage::Jef);
+        let mut s = String::new();
+        let mut u = Vec::new();
+        dec.decode_dbcs(b"\x40\x40\xB0\xA1\x80\xA1\xA0\xFE\x41\xA1", &mut s, &mut u)
+            .unwrap();
+        assert_eq!(s, "\u{3000}亜\u{E000}\u{EC1D}\u{FFFD}");
+        assert_eq!(u[0].reason, UndefinedReason::NeedsCodeTable);
+        assert_eq!(u[0].offset, 8);
+        let mut map = GaijiMap::new();
+        map.insert(
+            0x41A1,
+            crate::GaijiEntry {
+                ucs: '丂',
+                ivs: None,
+            },
+        );
+        map.insert(
+            0x80A1,
+            crate::GaijiEntry {
+                ucs: '辻',
+                ivs: Some('\u{E0101}'),
+            },
+        );
+        let mut s = String::new();
+        dec.with_gaiji(&map)
+            .strict(true)
+            .decode_dbcs(b"\x41\xA1\x80\xA1", &mut s, &mut Vec::new())
+            .unwrap();
+        assert_eq!(s, "丂辻\u{E0101}");
+    }
+
+    #[test]
+    fn jef_1978_ordering() {
+        // 0xB0B3 (row 16, cell 19) is 鰺 in JIS C 6226-1978 (1983 swapped it with 鯵).
+        let d = lenient(CodePage::Jef, b"\x28\xB0\xB3\x29\xC1");
+        assert_eq!(d.text, "鰺A");
+    }
+
+    #[test]
+    fn jef_ebcdik_differences() {
+        assert_eq!(
+            lenient(CodePage::Jef, b"\x5B\x6A\xA1\x15\x25").text,
+            "\\¦~\n\u{85}"
+        );
+        assert_eq!(lenient(CodePage::EbcdicKana, b"\x81\x5B\xA1").text, "ｱ¥‾");
+    }
+
+    #[test]
+    fn cp932_and_euc_jp() {
+        assert_eq!(lenient(CodePage::Cp932, b"\x88\x9F\xB1a").text, "亜ｱa");
+        let d = lenient(CodePage::EucJp, b"\xB0\xA1\xFF");
+        assert_eq!(d.text, "亜\u{FFFD}");
+        assert_eq!(d.undefined[0].offset, 2);
+        let mut s = String::new();
+        let mut u = Vec::new();
+        Decoder::new(CodePage::Cp932)
+            .decode_dbcs(b"\x88\x9F\xB1", &mut s, &mut u)
+            .unwrap();
+        assert_eq!(s, "亜\u{FFFD}");
+        assert_eq!(u[0].reason, UndefinedReason::Truncated);
+    }
+
+    #[test]
+    fn eight_byte_fast_path_agrees_with_byte_by_byte() {
+        let input: Vec<u8> = (0..=255u8)
+            .cycle()
+            .skip(3)
+            .take(1000)
+            .chain(b"\xC1\xC2\xC3\xC4\xC5\xC6\xC7\xC8\xC9".iter().copied())
+            .collect();
+        for page in [
+            CodePage::Ibm939,
+            CodePage::Ibm930,
+            CodePage::Jef,
+            CodePage::EbcdicKana,
+        ] {
+            let dec = Decoder::new(page);
+            let (mut whole, mut uw) = (String::new(), Vec::new());
+            dec.decode_sbcs(&input, &mut whole, &mut uw).unwrap();
+            let mut each = String::new();
+            for &b in &input {
+                dec.decode_sbcs(&[b], &mut each, &mut Vec::new()).unwrap();
+            }
+            assert_eq!(whole, each, "{page}");
+            assert!(whole.ends_with("ABCDEFGHI"));
+        }
+    }
+}

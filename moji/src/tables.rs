@@ -1,0 +1,157 @@
+//! The generated code-page tables (mappings/codepages/*.tsv, made by generate.py from glibc
+//! iconv), embedded at compile time and parsed once on first use (about a millisecond).
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+use crate::CodePage;
+
+/// Table value of a code with no character.
+pub(crate) const UNDEF: char = '\u{FFFF}';
+/// Table value of a code whose text is two or more code points (see [`Table::multi`]).
+pub(crate) const MULTI: char = '\u{FFFE}';
+
+/// One code page's tables, both directions.
+pub(crate) struct Table {
+    /// Byte → character, [`UNDEF`] when undefined.
+    pub sbcs: [char; 256],
+    /// Double-byte code (hi << 8 | lo) → character, [`UNDEF`] or [`MULTI`].
+    pub dbcs: Box<[char]>,
+    /// Codes that decode to several code points (IBM 1390/1399: e.g. か゚ = U+304B U+309A).
+    pub multi: HashMap<u16, String>,
+    /// Character → byte.
+    pub enc_sbcs: HashMap<char, u8>,
+    /// Character → double-byte code.
+    pub enc_dbcs: HashMap<char, u16>,
+    /// First character of a multi-code-point text → (rest, code), for the encoder's look-ahead.
+    pub enc_multi: HashMap<char, Vec<(String, u16)>>,
+}
+
+impl Table {
+    #[inline]
+    pub fn dbcs_at(&self, code: u16) -> char {
+        // The table has 65536 entries, so the index is always in range.
+        self.dbcs.get(usize::from(code)).copied().unwrap_or(UNDEF)
+    }
+}
+
+fn source(page: CodePage) -> &'static str {
+    match page {
+        CodePage::EbcdicKana => include_str!("../../mappings/codepages/ebcdic-kana.tsv"),
+        CodePage::Ibm930 => include_str!("../../mappings/codepages/ibm930.tsv"),
+        CodePage::Ibm939 => include_str!("../../mappings/codepages/ibm939.tsv"),
+        CodePage::Ibm1390 => include_str!("../../mappings/codepages/ibm1390.tsv"),
+        CodePage::Ibm1399 => include_str!("../../mappings/codepages/ibm1399.tsv"),
+        CodePage::Jef => include_str!("../../mappings/codepages/jef.tsv"),
+        // encoding_rs holds these; an empty table is never consulted.
+        CodePage::Cp932 | CodePage::EucJp => "",
+    }
+}
+
+/// The tables of a code page (built on first use, then shared).
+pub(crate) fn table(page: CodePage) -> &'static Table {
+    static CELLS: [OnceLock<Table>; 8] = [const { OnceLock::new() }; 8];
+    let i = CodePage::ALL.iter().position(|p| *p == page).unwrap_or(0);
+    CELLS[i].get_or_init(|| parse(source(page)))
+}
+
+/// Parse a generated TSV. Lines that do not parse are skipped; the unit tests check that
+/// every line of every shipped table parses.
+pub(crate) fn parse(text: &str) -> Table {
+    let mut t = Table {
+        sbcs: [UNDEF; 256],
+        dbcs: vec![UNDEF; 65536].into_boxed_slice(),
+        multi: HashMap::new(),
+        enc_sbcs: HashMap::new(),
+        enc_dbcs: HashMap::new(),
+        enc_multi: HashMap::new(),
+    };
+    for line in text.lines() {
+        let Some((code, chars, decode_only)) = parse_line(line) else {
+            continue;
+        };
+        match (code, chars.as_slice()) {
+            (Code::Single(b), [c]) => {
+                t.sbcs[usize::from(b)] = *c;
+                if !decode_only {
+                    t.enc_sbcs.entry(*c).or_insert(b);
+                }
+            }
+            (Code::Double(d), [c]) => {
+                t.dbcs[usize::from(d)] = *c;
+                if !decode_only {
+                    t.enc_dbcs.entry(*c).or_insert(d);
+                }
+            }
+            (Code::Double(d), [first, rest @ ..]) if !rest.is_empty() => {
+                t.dbcs[usize::from(d)] = MULTI;
+                let text: String = chars.iter().collect();
+                if !decode_only {
+                    t.enc_multi
+                        .entry(*first)
+                        .or_default()
+                        .push((rest.iter().collect(), d));
+                }
+                t.multi.insert(d, text);
+            }
+            _ => {}
+        }
+    }
+    // Longest look-ahead first, so the encoder prefers the longest match.
+    for v in t.enc_multi.values_mut() {
+        v.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then(a.1.cmp(&b.1)));
+    }
+    t
+}
+
+#[derive(Clone, Copy)]
+enum Code {
+    Single(u8),
+    Double(u16),
+}
+
+fn parse_line(line: &str) -> Option<(Code, Vec<char>, bool)> {
+    if line.starts_with('#') {
+        return None;
+    }
+    let mut cols = line.split('\t');
+    let code_s = cols.next()?;
+    let code = match code_s.len() {
+        2 => Code::Single(u8::from_str_radix(code_s, 16).ok()?),
+        4 => Code::Double(u16::from_str_radix(code_s, 16).ok()?),
+        _ => return None,
+    };
+    let chars = cols
+        .next()?
+        .split(' ')
+        .map(|u| char::from_u32(u32::from_str_radix(u.strip_prefix("U+")?, 16).ok()?))
+        .collect::<Option<Vec<char>>>()?;
+    if chars.is_empty() || chars.contains(&UNDEF) || chars.contains(&MULTI) {
+        return None;
+    }
+    let decode_only = cols.next().is_some_and(|f| f.contains('d'));
+    Some((code, chars, decode_only))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_line_of_every_table_parses() {
+        for page in CodePage::ALL {
+            for line in source(page).lines().filter(|l| !l.starts_with('#')) {
+                assert!(parse_line(line).is_some(), "{page}: {line:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn tables_have_their_expected_sizes() {
+        let t = table(CodePage::Ibm930);
+        assert_eq!(t.sbcs[0xC1], 'A');
+        assert_eq!(t.dbcs_at(0x4040), '\u{3000}');
+        assert!(table(CodePage::Ibm1390).multi.len() >= 25);
+        assert_eq!(table(CodePage::Jef).dbcs_at(0xB0A1), '亜');
+    }
+}
