@@ -1,0 +1,439 @@
+//! The `Layout` type: what a copybook or a layout table says about a record, with every
+//! field's byte offset and codec worked out. Both inputs produce this same type.
+
+use crate::decimal::Decimal;
+
+/// All record layouts of one copybook (several 01 records) or one layout table.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Layout {
+    pub records: Vec<RecordLayout>,
+}
+
+/// One record (a COBOL 01 or 77 item).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecordLayout {
+    /// The 01 name (e.g. `PERSON-REC`).
+    pub name: String,
+    /// The fields under the 01, in order. An elementary 01 has one item: itself.
+    pub items: Vec<Item>,
+    /// Bytes of the record when every OCCURS DEPENDING ON is at its maximum.
+    pub max_len: usize,
+    /// Bytes when every OCCURS DEPENDING ON is at its minimum.
+    pub min_len: usize,
+    /// Level-66 RENAMES entries: kept for callers, not decoded (they repeat other fields).
+    pub renames: Vec<Renames>,
+    /// Number of OCCURS DEPENDING ON objects (slots the decoder keeps while walking).
+    pub odo_slots: usize,
+    /// Whether some item's position depends on an OCCURS DEPENDING ON count.
+    pub has_odo: bool,
+}
+
+/// A level-66 `RENAMES a [THRU b]` entry.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Renames {
+    pub name: String,
+    pub from: String,
+    pub thru: Option<String>,
+}
+
+/// A group or elementary item.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Item {
+    pub level: u8,
+    /// The copybook's own name; `FILLER` for unnamed items.
+    pub name: String,
+    pub filler: bool,
+    /// Byte offset of the first occurrence from the start of the record, assuming every
+    /// earlier OCCURS DEPENDING ON is at its maximum.
+    pub offset: usize,
+    /// Bytes of ONE occurrence (at maximum for groups holding an OCCURS DEPENDING ON).
+    pub size: usize,
+    pub occurs: Option<Occurs>,
+    /// Name of the item this one REDEFINES.
+    pub redefines: Option<String>,
+    /// True when this item redefines another one or is redefined: only one view of such bytes
+    /// is meaningful, so decoding problems there give `null` instead of a record error.
+    pub in_redefines: bool,
+    /// Set when this numeric item is the object of an OCCURS DEPENDING ON: the decoder stores
+    /// its value in this slot.
+    pub odo_slot: Option<usize>,
+    /// Whether this item's actual size can differ from `size × max occurs`.
+    pub variable: bool,
+    pub kind: ItemKind,
+    /// Level-88 condition names under this item.
+    pub conditions: Vec<Condition>,
+    /// The VALUE clause, as written (kept, not used for decoding).
+    pub value: Option<String>,
+    /// Source line (1-based) of the item's entry; 0 for layout tables without line numbers.
+    pub line: usize,
+}
+
+/// A group's children or an elementary field's codec.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ItemKind {
+    Group(Vec<Item>),
+    Field(Field),
+}
+
+/// An elementary field.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Field {
+    /// The PICTURE string as written (empty for fields described by a layout table).
+    pub picture: String,
+    pub codec: Codec,
+}
+
+/// How an elementary field's bytes become a value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Codec {
+    /// PIC X / A / edited pictures: single-byte (or mixed SO/SI) text in the code page.
+    Sbcs { len: usize },
+    /// PIC N / G (DISPLAY-1): double-byte text without shift codes; `chars` characters.
+    Dbcs { chars: usize },
+    /// PIC N USAGE NATIONAL: UTF-16BE.
+    National { chars: usize },
+    /// Zoned decimal (USAGE DISPLAY numeric).
+    Zoned {
+        digits: u8,
+        scale: i32,
+        signed: bool,
+        sign: SignPosition,
+    },
+    /// Packed decimal (COMP-3 / PACKED-DECIMAL).
+    Packed {
+        digits: u8,
+        scale: i32,
+        signed: bool,
+    },
+    /// Big-endian two's complement binary (COMP / COMP-4 / BINARY / COMP-5).
+    Binary {
+        bytes: u8,
+        digits: u8,
+        scale: i32,
+        signed: bool,
+    },
+}
+
+/// Where a zoned field keeps its sign.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignPosition {
+    /// In the zone nibble of the last byte (the default).
+    TrailingEmbedded,
+    LeadingEmbedded,
+    /// A separate `+`/`-` byte after the digits.
+    TrailingSeparate,
+    LeadingSeparate,
+}
+
+/// OCCURS n or OCCURS m TO n DEPENDING ON name.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Occurs {
+    pub min: usize,
+    pub max: usize,
+    pub depending_on: Option<String>,
+    /// Slot of the DEPENDING ON object, resolved when the layout is built.
+    pub depending_slot: Option<usize>,
+}
+
+/// A level-88 condition name with its values (as written).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Condition {
+    pub name: String,
+    pub values: Vec<String>,
+}
+
+impl Codec {
+    /// Bytes the field occupies.
+    pub fn size(&self) -> usize {
+        match *self {
+            Codec::Sbcs { len } => len,
+            Codec::Dbcs { chars } | Codec::National { chars } => chars * 2,
+            Codec::Zoned { digits, sign, .. } => {
+                digits as usize
+                    + matches!(
+                        sign,
+                        SignPosition::LeadingSeparate | SignPosition::TrailingSeparate
+                    ) as usize
+            }
+            Codec::Packed { digits, .. } => digits as usize / 2 + 1,
+            Codec::Binary { bytes, .. } => bytes as usize,
+        }
+    }
+
+    pub fn is_numeric(&self) -> bool {
+        matches!(
+            self,
+            Codec::Zoned { .. } | Codec::Packed { .. } | Codec::Binary { .. }
+        )
+    }
+
+    /// Decimal places of a numeric field (0 for text).
+    pub fn scale(&self) -> i32 {
+        match *self {
+            Codec::Zoned { scale, .. }
+            | Codec::Packed { scale, .. }
+            | Codec::Binary { scale, .. } => scale,
+            _ => 0,
+        }
+    }
+
+    /// Binary field width for a number of digits, as IBM COBOL allots it.
+    pub fn binary_bytes(digits: u8) -> u8 {
+        match digits {
+            0..=4 => 2,
+            5..=9 => 4,
+            _ => 8,
+        }
+    }
+}
+
+impl Item {
+    pub fn is_group(&self) -> bool {
+        matches!(self.kind, ItemKind::Group(_))
+    }
+
+    pub fn children(&self) -> &[Item] {
+        match &self.kind {
+            ItemKind::Group(c) => c,
+            ItemKind::Field(_) => &[],
+        }
+    }
+
+    pub fn field(&self) -> Option<&Field> {
+        match &self.kind {
+            ItemKind::Field(f) => Some(f),
+            ItemKind::Group(_) => None,
+        }
+    }
+
+    /// Bytes taken by all occurrences at their maximum.
+    pub fn total_size(&self) -> usize {
+        self.size * self.occurs.as_ref().map_or(1, |o| o.max)
+    }
+}
+
+impl Layout {
+    /// The record layout with this name (case-insensitive, as COBOL names are).
+    pub fn record(&self, name: &str) -> Option<&RecordLayout> {
+        self.records
+            .iter()
+            .find(|r| r.name.eq_ignore_ascii_case(name))
+    }
+
+    /// The first record, for single-record files.
+    pub fn first(&self) -> Option<&RecordLayout> {
+        self.records.first()
+    }
+}
+
+impl RecordLayout {
+    /// Finds an item by name anywhere in the record (first match, depth first).
+    pub fn find(&self, name: &str) -> Option<&Item> {
+        fn walk<'a>(items: &'a [Item], name: &str) -> Option<&'a Item> {
+            for it in items {
+                if !it.filler && it.name.eq_ignore_ascii_case(name) {
+                    return Some(it);
+                }
+                if let Some(f) = walk(it.children(), name) {
+                    return Some(f);
+                }
+            }
+            None
+        }
+        walk(&self.items, name)
+    }
+
+    /// Visits every item depth first.
+    pub fn visit(&self, f: &mut dyn FnMut(&Item, usize)) {
+        fn walk(items: &[Item], depth: usize, f: &mut dyn FnMut(&Item, usize)) {
+            for it in items {
+                f(it, depth);
+                walk(it.children(), depth + 1, f);
+            }
+        }
+        walk(&self.items, 0, f);
+    }
+}
+
+/// A problem building a layout from already-parsed entries (shared by both inputs).
+pub(crate) fn resolve_record(
+    name: String,
+    mut items: Vec<Item>,
+    renames: Vec<Renames>,
+) -> Result<RecordLayout, (usize, String)> {
+    // Assign offsets, mark REDEFINES sets, resolve OCCURS DEPENDING ON objects.
+    let mut odo_names: Vec<String> = Vec::new();
+    collect_odo(&items, &mut odo_names);
+    let mut slots_found = vec![false; odo_names.len()];
+    assign_odo_slots(&mut items, &odo_names, &mut slots_found)?;
+    if let Some(i) = slots_found.iter().position(|f| !f) {
+        return Err((
+            0,
+            format!(
+                "OCCURS DEPENDING ON {} names no numeric field of record {name}",
+                odo_names[i]
+            ),
+        ));
+    }
+    let (max_len, min_len) = place(&mut items, 0)?;
+    let has_odo = !odo_names.is_empty();
+    Ok(RecordLayout {
+        name,
+        items,
+        max_len,
+        min_len,
+        renames,
+        odo_slots: odo_names.len(),
+        has_odo,
+    })
+}
+
+fn collect_odo(items: &[Item], out: &mut Vec<String>) {
+    for it in items {
+        if let Some(Occurs {
+            depending_on: Some(d),
+            ..
+        }) = &it.occurs
+            && !out.iter().any(|o| o.eq_ignore_ascii_case(d))
+        {
+            out.push(d.clone());
+        }
+        collect_odo(it.children(), out);
+    }
+}
+
+fn assign_odo_slots(
+    items: &mut [Item],
+    names: &[String],
+    found: &mut [bool],
+) -> Result<(), (usize, String)> {
+    for it in items.iter_mut() {
+        if let Some(o) = &mut it.occurs
+            && let Some(d) = &o.depending_on
+        {
+            o.depending_slot = names.iter().position(|n| n.eq_ignore_ascii_case(d));
+            // The object must be decoded before the table it sizes.
+            if let Some(s) = o.depending_slot
+                && !found[s]
+            {
+                return Err((
+                    it.line,
+                    format!(
+                        "OCCURS DEPENDING ON {d}: the object must be a numeric field before {}",
+                        it.name
+                    ),
+                ));
+            }
+        }
+        if let ItemKind::Field(f) = &it.kind
+            && let Some(s) = names.iter().position(|n| n.eq_ignore_ascii_case(&it.name))
+            && f.codec.is_numeric()
+            && it.occurs.is_none()
+            && !found[s]
+        {
+            it.odo_slot = Some(s);
+            found[s] = true;
+        }
+        if let ItemKind::Group(c) = &mut it.kind {
+            assign_odo_slots(c, names, found)?;
+        }
+    }
+    Ok(())
+}
+
+/// Places items from `start`; returns (max end, min end) relative to record start.
+fn place(items: &mut [Item], start: usize) -> Result<(usize, usize), (usize, String)> {
+    let mut cursor = start;
+    let mut min_cursor = start;
+    // Start offsets of earlier siblings, to place REDEFINES.
+    let mut starts: Vec<(String, usize, usize)> = Vec::new();
+    let mut end = start;
+    let mut min_end = start;
+    for i in 0..items.len() {
+        let (pos, min_pos) = if let Some(target) = items[i].redefines.clone() {
+            let Some(&(_, p, mp)) = starts
+                .iter()
+                .rev()
+                .find(|(n, _, _)| n.eq_ignore_ascii_case(&target))
+            else {
+                return Err((
+                    items[i].line,
+                    format!(
+                        "{} REDEFINES {target}, which is not an earlier item at the same level",
+                        items[i].name
+                    ),
+                ));
+            };
+            // Mark the redefined item too.
+            if let Some(t) = items[..i]
+                .iter_mut()
+                .rev()
+                .find(|t| t.name.eq_ignore_ascii_case(&target))
+            {
+                mark_redefines(t);
+            }
+            mark_redefines(&mut items[i]);
+            (p, mp)
+        } else {
+            (end, min_end)
+        };
+        let it = &mut items[i];
+        it.offset = pos;
+        let (one_max, one_min, variable) = match &mut it.kind {
+            ItemKind::Field(f) => (f.codec.size(), f.codec.size(), false),
+            ItemKind::Group(c) => {
+                if c.is_empty() {
+                    return Err((it.line, format!("group {} has no fields", it.name)));
+                }
+                let (e, me) = place(c, pos)?;
+                let var = c.iter().any(|c| c.variable);
+                (e - pos, me - pos, var)
+            }
+        };
+        it.size = one_max;
+        let (n_max, n_min) = match &it.occurs {
+            Some(o) => (
+                o.max,
+                if o.depending_on.is_some() {
+                    o.min
+                } else {
+                    o.max
+                },
+            ),
+            None => (1, 1),
+        };
+        if one_max != one_min && it.occurs.as_ref().is_some_and(|o| o.max > 1) {
+            // A table whose element size varies cannot be indexed; COBOL forbids it too.
+            return Err((
+                it.line,
+                format!(
+                    "{} OCCURS over a group holding OCCURS DEPENDING ON is not supported",
+                    it.name
+                ),
+            ));
+        }
+        it.variable = variable || it.occurs.as_ref().is_some_and(|o| o.depending_on.is_some());
+        let this_end = pos + one_max * n_max;
+        let this_min_end = min_pos + one_min * n_min;
+        starts.push((it.name.clone(), pos, min_pos));
+        end = end.max(this_end);
+        min_end = min_end.max(this_min_end);
+        cursor = cursor.max(this_end);
+        min_cursor = min_cursor.max(this_min_end);
+    }
+    Ok((cursor.max(end), min_cursor.max(min_end)))
+}
+
+fn mark_redefines(it: &mut Item) {
+    it.in_redefines = true;
+    if let ItemKind::Group(c) = &mut it.kind {
+        for c in c {
+            mark_redefines(c);
+        }
+    }
+}
+
+/// Convenience for tests and callers: a decimal with a field's scale.
+pub fn decimal_for(codec: &Codec, mantissa: i128) -> Decimal {
+    Decimal::new(mantissa, codec.scale())
+}
