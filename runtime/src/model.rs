@@ -318,30 +318,30 @@ pub enum JikoKind {
     Other(String),
 }
 
-const JIKO_LABELS: &[(&str, fn() -> JikoKind)] = &[
-    ("出生", || JikoKind::Shussei),
-    ("婚姻", || JikoKind::Konin),
-    ("離婚", || JikoKind::Rikon),
-    ("養子縁組", || JikoKind::YoshiEngumi),
-    ("養子離縁", || JikoKind::YoshiRien),
-    ("認知", || JikoKind::Ninchi),
-    ("親権", || JikoKind::Shinken),
-    ("死亡", || JikoKind::Shibo),
-    ("分籍", || JikoKind::Bunseki),
-    ("入籍", || JikoKind::Nyuseki),
-    ("氏の変更", || JikoKind::UjiHenko),
-    ("名の変更", || JikoKind::NaHenko),
-    ("帰化", || JikoKind::Kika),
-    ("国籍", || JikoKind::Kokuseki),
-    ("失踪", || JikoKind::Shisso),
-    ("振り仮名", || JikoKind::Furigana),
-    ("戸籍編製", || JikoKind::Hensei),
-    ("戸籍改製", || JikoKind::Kaisei),
-    ("転籍", || JikoKind::Tenseki),
-    ("戸籍消除", || JikoKind::Shojo),
-    ("戸籍再製", || JikoKind::Saisei),
-    ("訂正", || JikoKind::Teisei),
-    ("更正", || JikoKind::Kosei),
+const JIKO_LABELS: &[(&str, JikoKind)] = &[
+    ("出生", JikoKind::Shussei),
+    ("婚姻", JikoKind::Konin),
+    ("離婚", JikoKind::Rikon),
+    ("養子縁組", JikoKind::YoshiEngumi),
+    ("養子離縁", JikoKind::YoshiRien),
+    ("認知", JikoKind::Ninchi),
+    ("親権", JikoKind::Shinken),
+    ("死亡", JikoKind::Shibo),
+    ("分籍", JikoKind::Bunseki),
+    ("入籍", JikoKind::Nyuseki),
+    ("氏の変更", JikoKind::UjiHenko),
+    ("名の変更", JikoKind::NaHenko),
+    ("帰化", JikoKind::Kika),
+    ("国籍", JikoKind::Kokuseki),
+    ("失踪", JikoKind::Shisso),
+    ("振り仮名", JikoKind::Furigana),
+    ("戸籍編製", JikoKind::Hensei),
+    ("戸籍改製", JikoKind::Kaisei),
+    ("転籍", JikoKind::Tenseki),
+    ("戸籍消除", JikoKind::Shojo),
+    ("戸籍再製", JikoKind::Saisei),
+    ("訂正", JikoKind::Teisei),
+    ("更正", JikoKind::Kosei),
 ];
 
 impl JikoKind {
@@ -352,7 +352,7 @@ impl JikoKind {
         }
         JIKO_LABELS
             .iter()
-            .find(|(_, k)| k() == *self)
+            .find(|(_, k)| k == self)
             .map(|(l, _)| *l)
             .unwrap_or("")
     }
@@ -362,7 +362,7 @@ impl JikoKind {
         JIKO_LABELS
             .iter()
             .find(|(l, _)| *l == s)
-            .map(|(_, k)| k())
+            .map(|(_, k)| k.clone())
             .unwrap_or_else(|| JikoKind::Other(s.to_string()))
     }
 }
