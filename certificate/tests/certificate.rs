@@ -1,0 +1,482 @@
+//! Golden tests on the certificate text (one test binary for the crate). The golden files
+//! under `tests/golden/` are the exact lines printed; set `UPDATE_GOLDEN=1` to rewrite them
+//! after a deliberate layout change, and review the diff.
+
+use std::path::PathBuf;
+
+use certificate::layout::{self, Issuance};
+use certificate::view::*;
+
+fn golden(name: &str, actual: &str) {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/golden")
+        .join(name);
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        std::fs::write(&path, actual).unwrap();
+    }
+    let expected =
+        std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    if expected != actual {
+        for (i, (e, a)) in expected.lines().zip(actual.lines()).enumerate() {
+            if e != a {
+                panic!(
+                    "{name} differs at line {}:\nexpected {e:?}\nactual   {a:?}",
+                    i + 1
+                );
+            }
+        }
+        panic!(
+            "{name}: line count differs ({} vs {})",
+            expected.lines().count(),
+            actual.lines().count()
+        );
+    }
+}
+
+fn jiko(title: &str, items: &[(&str, &str)]) -> JikoView {
+    JikoView {
+        title: title.into(),
+        items: items.iter().map(|(t, v)| Item::new(*t, *v)).collect(),
+    }
+}
+
+fn member(
+    mei: &str,
+    birth: &str,
+    kubun: Option<&str>,
+    father: &str,
+    mother: &str,
+    zoku: &str,
+) -> MemberView {
+    MemberView {
+        mei: mei.into(),
+        birth_date: Some(birth.into()),
+        spouse_kubun: kubun.map(Into::into),
+        father: Some(father.into()),
+        mother: Some(mother.into()),
+        zokugara: Some(zoku.into()),
+        adoptive_father: None,
+        adoptive_mother: None,
+        adoptive_zokugara: None,
+        removed: false,
+        mibun_jiko: vec![],
+    }
+}
+
+/// The fictional 戸籍 of domain.md §3.7.
+pub fn yamabuki() -> KosekiView {
+    let mut seiichi = member(
+        "誠一",
+        "昭和４７年１１月３日",
+        Some("夫"),
+        "山吹保",
+        "山吹和子",
+        "長男",
+    );
+    seiichi.mibun_jiko = vec![
+        jiko(
+            "出生",
+            &[
+                ("出生日", "昭和４７年１１月３日"),
+                ("出生地", "架空県みなと市"),
+                ("届出日", "昭和４７年１１月１０日"),
+                ("届出人", "父"),
+            ],
+        ),
+        jiko(
+            "婚姻",
+            &[
+                ("婚姻日", "平成１０年４月１０日"),
+                ("配偶者氏名", "若葉由美"),
+                ("従前戸籍", "架空県みなと市中央町一丁目２０番地　山吹保"),
+            ],
+        ),
+    ];
+    let mut yumi = member(
+        "由美",
+        "昭和４９年２月１４日",
+        Some("妻"),
+        "若葉正",
+        "若葉芳江",
+        "二女",
+    );
+    yumi.mibun_jiko = vec![
+        jiko(
+            "出生",
+            &[
+                ("出生日", "昭和４９年２月１４日"),
+                ("出生地", "架空県さくら町"),
+                ("届出日", "昭和４９年２月２０日"),
+                ("届出人", "父"),
+            ],
+        ),
+        jiko(
+            "婚姻",
+            &[
+                ("婚姻日", "平成１０年４月１０日"),
+                ("配偶者氏名", "山吹誠一"),
+                ("従前戸籍", "架空県さくら町大字本郷３４５番地　若葉正"),
+            ],
+        ),
+    ];
+    let mut hina = member(
+        "陽菜",
+        "平成１１年７月７日",
+        None,
+        "山吹誠一",
+        "山吹由美",
+        "長女",
+    );
+    hina.removed = true;
+    hina.mibun_jiko = vec![
+        jiko(
+            "出生",
+            &[
+                ("出生日", "平成１１年７月７日"),
+                ("出生地", "架空県さくら町"),
+                ("届出日", "平成１１年７月１２日"),
+                ("届出人", "父"),
+                ("送付を受けた日", "平成１１年７月１５日"),
+                ("受理者", "架空県さくら町長"),
+            ],
+        ),
+        jiko(
+            "婚姻",
+            &[
+                ("婚姻日", "令和６年１０月１日"),
+                ("配偶者氏名", "青木大輔"),
+                ("新本籍", "架空県ひかり市緑町三丁目５番地"),
+                ("称する氏", "夫の氏"),
+            ],
+        ),
+    ];
+    let mut shota = member(
+        "翔太",
+        "平成１４年５月２０日",
+        None,
+        "山吹誠一",
+        "山吹由美",
+        "長男",
+    );
+    shota.mibun_jiko = vec![jiko(
+        "出生",
+        &[
+            ("出生日", "平成１４年５月２０日"),
+            ("出生地", "架空県みなと市"),
+            ("届出日", "平成１４年５月２４日"),
+            ("届出人", "母"),
+        ],
+    )];
+    KosekiView {
+        honseki: "架空県みなと市中央町一丁目２０番地".into(),
+        hittosha: "山吹　誠一".into(),
+        closed: false,
+        koseki_jiko: vec![jiko(
+            "戸籍改製",
+            &[
+                ("改製日", "平成１５年２月２２日"),
+                (
+                    "改製事由",
+                    "平成６年法務省令第５１号附則第２条第１項による改製",
+                ),
+            ],
+        )],
+        members: vec![seiichi, yumi, hina, shota],
+    }
+}
+
+fn signature() -> Signature {
+    Signature {
+        office: "架空県みなと市長".into(),
+        mayor_name: "港　　太　郎".into(),
+        issue_date: "令和８年１０月１日".into(),
+    }
+}
+
+#[test]
+fn zenbu_matches_domain_example() {
+    let sig = signature();
+    let text = layout::zenbu(
+        &yamabuki(),
+        &Issuance {
+            issue_number: 123,
+            signature: &sig,
+        },
+    );
+    assert_eq!(text.pages.len(), 2);
+    golden("zenbu_yamabuki.txt", &text.text());
+}
+
+#[test]
+fn kojin_prints_only_the_chosen_member() {
+    let sig = signature();
+    let text = layout::kojin(
+        &yamabuki(),
+        &[2],
+        &Issuance {
+            issue_number: 124,
+            signature: &sig,
+        },
+    );
+    let all = text.text();
+    assert!(all.contains("【名】陽菜"));
+    assert!(!all.contains("【名】翔太"));
+    assert!(all.contains("これは、戸籍中の記録事項の一部を証明した書面である。"));
+    golden("kojin_yamabuki_hina.txt", &all);
+}
+
+#[test]
+fn fuhyo_copy_with_and_without_koseki_hyoji() {
+    let sig = signature();
+    let view = FuhyoView {
+        honseki: "架空県みなと市中央町一丁目２０番地".into(),
+        hittosha: "山吹　誠一".into(),
+        fuhyo_jiko: vec![jiko("改製", &[("改製日", "平成１５年２月２２日")])],
+        persons: vec![
+            FuhyoPersonView {
+                name: "山吹　誠一".into(),
+                birth_date: Some("昭和４７年１１月３日".into()),
+                sex: Some("男".into()),
+                juminhyo_code: Some("12345678901".into()),
+                removed: false,
+                addresses: vec![FuhyoAddressView {
+                    address: "架空県みなと市中央町一丁目２０番地".into(),
+                    jutei_date: Some("平成１０年４月１０日".into()),
+                    removed: false,
+                }],
+            },
+            FuhyoPersonView {
+                name: "山吹　陽菜".into(),
+                birth_date: Some("平成１１年７月７日".into()),
+                sex: Some("女".into()),
+                juminhyo_code: None,
+                removed: true,
+                addresses: vec![FuhyoAddressView {
+                    address: "架空県みなと市中央町一丁目２０番地".into(),
+                    jutei_date: Some("平成１１年７月７日".into()),
+                    removed: true,
+                }],
+            },
+        ],
+    };
+    let iss = Issuance {
+        issue_number: 125,
+        signature: &sig,
+    };
+    let plain = layout::fuhyo(&view, FuhyoOptions::default(), &iss).text();
+    assert!(!plain.contains("本　　籍"));
+    assert!(!plain.contains("１２３４５６７８９０１"));
+    let full = layout::fuhyo(
+        &view,
+        FuhyoOptions {
+            show_koseki_hyoji: true,
+            show_juminhyo_code: true,
+        },
+        &iss,
+    )
+    .text();
+    assert!(full.contains("【住民票コード】１２３４５６７８９０１"));
+    golden("fuhyo_yamabuki.txt", &full);
+}
+
+#[test]
+fn long_koseki_breaks_pages_and_keeps_trailer_whole() {
+    let sig = signature();
+    let mut k = yamabuki();
+    let extra = k.members[3].clone();
+    for _ in 0..10 {
+        k.members.push(extra.clone());
+    }
+    let text = layout::zenbu(
+        &k,
+        &Issuance {
+            issue_number: 9,
+            signature: &sig,
+        },
+    );
+    let n = text.pages.len();
+    assert!(n >= 3);
+    for (i, page) in text.pages.iter().enumerate() {
+        assert!(page.len() <= layout::LINES_PER_PAGE + 1);
+        let mark = format!(
+            "（{}の{}）",
+            wareki::to_fullwidth_digits(&(i + 1).to_string()),
+            wareki::to_fullwidth_digits(&n.to_string())
+        );
+        assert!(page[0].contains(&mark), "{}", page[0]);
+    }
+    let last = text.pages.last().unwrap();
+    assert!(
+        last.iter()
+            .any(|l| l.starts_with("発行番号　０００００09".replace("09", "０９").as_str()))
+    );
+    assert!(last.last().unwrap().ends_with(layout::SEAL_SLOT));
+}
+
+#[test]
+fn image_copy_has_one_page_per_image_and_a_certification_page() {
+    let sig = signature();
+    let text = layout::image_copy(
+        "架空県みなと市中央町二丁目１番地　山吹吉蔵",
+        "改製原戸籍",
+        3,
+        &Issuance {
+            issue_number: 7,
+            signature: &sig,
+        },
+    );
+    assert_eq!(text.pages.len(), 4);
+    assert!(
+        text.pages[3]
+            .iter()
+            .any(|l| l == "この謄本は、改製原戸籍の原本と相違ないことを認証する。")
+    );
+    golden("image_copy.txt", &text.text());
+}
+
+// ---- PDF: real font, real PDF, checked with poppler-utils ----
+
+use std::process::Command;
+
+use certificate::{CertFont, PdfAssets};
+
+fn poppler(tool: &str, pdf: &std::path::Path, extra: &[&str]) -> String {
+    let out = Command::new(tool)
+        .args(extra)
+        .arg(pdf)
+        .args(if tool == "pdftotext" {
+            vec!["-"]
+        } else {
+            vec![]
+        })
+        .output()
+        .unwrap_or_else(|e| panic!("{tool} (poppler-utils, installed by setup): {e}"));
+    assert!(
+        out.status.success(),
+        "{tool}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// A character whose Moji_Joho IVS picks a glyph other than its default one in IPAmj.
+fn ivs_pair(font: &CertFont) -> String {
+    for base in ['葛', '辻', '邉', '髙', '祇', '櫻', '齋'] {
+        for vs in 0xE0100..=0xE010F {
+            let vs = char::from_u32(vs).unwrap();
+            let plain = font.shape(&base.to_string()).unwrap()[0].glyph_id;
+            if let Ok(g) = font.shape(&format!("{base}{vs}"))
+                && g[0].glyph_id != plain
+            {
+                return format!("{base}{vs}");
+            }
+        }
+    }
+    panic!("no IVS pair found in IPAmj");
+}
+
+#[test]
+fn pdf_embeds_ipamj_subset_and_extracts_exact_text() {
+    let font = CertFont::ipamj().expect("IPAmj明朝 installed by setup (fonts-ipamj-mincho)");
+    let ivs = ivs_pair(&font);
+    let mut k = yamabuki();
+    k.members[3].mei = format!("{ivs}太");
+    let sig = signature();
+    let text = layout::zenbu(
+        &k,
+        &Issuance {
+            issue_number: 123,
+            signature: &sig,
+        },
+    );
+    let pdf = certificate::pdf::render(&text, &font, &PdfAssets::default()).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("zenbu.pdf");
+    std::fs::write(&path, &pdf).unwrap();
+
+    let fonts = poppler("pdffonts", &path, &[]);
+    let row = fonts
+        .lines()
+        .find(|l| l.contains("IPAmj"))
+        .unwrap_or_else(|| panic!("no IPAmj font:\n{fonts}"));
+    // name = SUBSET+IPAmjMincho, emb = yes, sub = yes.
+    assert!(
+        row.split_whitespace().next().unwrap().contains('+'),
+        "{row}"
+    );
+    assert!(row.contains("yes yes"), "not embedded as subset: {row}");
+    assert!(
+        pdf.len() < 400_000,
+        "subset should be small, got {} bytes",
+        pdf.len()
+    );
+
+    let extracted = poppler("pdftotext", &path, &["-enc", "UTF-8"]);
+    for needle in [
+        "全部事項証明",
+        "山吹",
+        "【改製事由】平成６年法務省令第５１号附則第２条第１項による改製",
+        "以下余白",
+        "００００１２３",
+        "これは、戸籍に記録されている事項の全部を証明した書面である。",
+        "令和８年１０月１日",
+    ] {
+        assert!(
+            extracted.contains(needle),
+            "pdftotext lacks {needle:?}:\n{extracted}"
+        );
+    }
+    assert!(
+        extracted.contains(&format!("【名】{ivs}太")),
+        "IVS lost in extraction:\n{extracted}"
+    );
+    assert_eq!(
+        extracted.matches("（１の２）").count() + extracted.matches("（２の２）").count(),
+        2
+    );
+}
+
+#[test]
+fn missing_glyph_is_an_error_not_a_substitute() {
+    let font = CertFont::ipamj().expect("IPAmj明朝 installed by setup");
+    let err = font.shape("山\u{F8F0}").unwrap_err();
+    assert!(
+        matches!(err, certificate::CertificateError::MissingGlyph(..)),
+        "{err}"
+    );
+}
+
+#[test]
+fn pdf_is_deterministic() {
+    let font = CertFont::ipamj().unwrap();
+    let sig = signature();
+    let text = layout::zenbu(
+        &yamabuki(),
+        &Issuance {
+            issue_number: 1,
+            signature: &sig,
+        },
+    );
+    let a = certificate::pdf::render(&text, &font, &PdfAssets::default()).unwrap();
+    let b = certificate::pdf::render(&text, &font, &PdfAssets::default()).unwrap();
+    assert_eq!(a, b);
+}
+
+#[test]
+#[ignore = "writes /tmp/cert-sample.pdf for a human to look at"]
+fn write_sample_pdf() {
+    let font = CertFont::ipamj().unwrap();
+    let sig = signature();
+    let text = layout::zenbu(
+        &yamabuki(),
+        &Issuance {
+            issue_number: 123,
+            signature: &sig,
+        },
+    );
+    std::fs::write(
+        "/tmp/cert-sample.pdf",
+        certificate::pdf::render(&text, &font, &PdfAssets::default()).unwrap(),
+    )
+    .unwrap();
+}
