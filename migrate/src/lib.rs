@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 pub mod chars;
 pub mod profile;
+pub mod read;
 pub mod stage;
 pub mod validate;
 pub mod value;

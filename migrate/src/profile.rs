@@ -141,6 +141,9 @@ impl FieldMap {
                 conv: None,
                 table: None,
                 required: false,
+                tag: None,
+                value: None,
+                count: None,
             },
             FieldMap::Spec(s) => s.clone(),
         }
@@ -161,6 +164,14 @@ pub struct FieldSpec {
     /// An empty value is a fault.
     #[serde(default)]
     pub required: bool,
+    /// For `as = "items"`: the tag-code field and the value field inside the OCCURS group
+    /// named by `field`, and the field counting the occurrences in use.
+    #[serde(default)]
+    pub tag: Option<String>,
+    #[serde(default)]
+    pub value: Option<String>,
+    #[serde(default)]
+    pub count: Option<String>,
 }
 
 /// How a vendor field's value becomes a domain value.
@@ -182,6 +193,9 @@ pub enum Conv {
     Code,
     /// Any non-blank, non-zero value is true.
     Flag,
+    /// Tagged 【】 items: an OCCURS group of (tag code, text value); tags named through
+    /// `table`; values through the character pipeline; dates in values checked.
+    Items,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -255,7 +269,13 @@ impl Profile {
             }
             for (name, m) in &f.fields {
                 let s = m.spec();
-                if s.conv == Some(Conv::Code) {
+                if s.conv == Some(Conv::Items) && (s.tag.is_none() || s.value.is_none()) {
+                    return Err(Error::Profile(format!(
+                        "{origin}: file {} field {name}: `as = \"items\"` needs `tag` and `value`",
+                        f.data
+                    )));
+                }
+                if matches!(s.conv, Some(Conv::Code | Conv::Items)) {
                     match &s.table {
                         Some(t) if p.code_tables.contains_key(t) => {}
                         Some(t) => {
@@ -266,8 +286,8 @@ impl Profile {
                         }
                         None => {
                             return Err(Error::Profile(format!(
-                                "{origin}: file {} field {name}: `as = \"code\"` needs `table`",
-                                f.data
+                                "{origin}: file {} field {name}: `as = {:?}` needs `table`",
+                                f.data, s.conv
                             )));
                         }
                     }

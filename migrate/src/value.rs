@@ -39,6 +39,19 @@ pub enum Value {
     Flag {
         on: bool,
     },
+    /// Tagged 【】 items of a 事項, in the vendor's order.
+    Items {
+        items: Vec<TagItem>,
+    },
+}
+
+/// One 【tag】 item: the vendor's tag code, its name, the text and its original bytes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TagItem {
+    pub code: String,
+    pub tag: String,
+    pub text: String,
+    pub raw: String,
 }
 
 impl Value {
@@ -56,6 +69,11 @@ impl Value {
             Value::Date { date, .. } => date.to_string(),
             Value::Code { code, name } => format!("{name} ({code})"),
             Value::Flag { on } => on.to_string(),
+            Value::Items { items } => items
+                .iter()
+                .map(|i| format!("【{}】{}", i.tag, i.text))
+                .collect::<Vec<_>>()
+                .join(""),
         }
     }
 

@@ -1,0 +1,713 @@
+//! Reading one vendor file: split it into records, tell header / detail / trailer apart, and
+//! convert each mapped field of each detail record, keeping the original bytes. A record
+//! with any bad field is quarantined whole (file, record, offset, field, reason, raw bytes).
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use parsers::codec::{Family, decode_binary, decode_packed, decode_zoned};
+use parsers::{Codec, Encoding, Item, Layout, RecordLayout, SignPosition};
+use reports::QuarantineItem;
+use wareki::WarekiDate;
+
+use crate::Error;
+use crate::chars::CharMap;
+use crate::profile::{Conv, FieldSpec, FileSpec};
+use crate::stage::{Row, StagedFile};
+use crate::value::{CodeTable, TagItem, Value, hex, widen_kana};
+
+/// Where a field sits in a record.
+#[derive(Debug, Clone)]
+pub struct FieldLoc {
+    pub name: String,
+    pub offset: usize,
+    pub size: usize,
+    /// `None` for a group (read as its bytes).
+    pub codec: Option<Codec>,
+    /// Enclosing OCCURS: (max occurrences, stride in bytes).
+    pub occurs: Option<(usize, usize)>,
+}
+
+/// Every named item of a record layout by upper-case name.
+#[derive(Debug, Clone, Default)]
+pub struct FieldIndex {
+    pub fields: HashMap<String, FieldLoc>,
+}
+
+impl FieldIndex {
+    pub fn of(record: &RecordLayout) -> Result<FieldIndex, String> {
+        if record.has_odo {
+            return Err(format!(
+                "record {}: OCCURS DEPENDING ON is not supported by migrate",
+                record.name
+            ));
+        }
+        let mut idx = FieldIndex::default();
+        fn walk(
+            items: &[Item],
+            occurs: Option<(usize, usize)>,
+            idx: &mut FieldIndex,
+        ) -> Result<(), String> {
+            for it in items {
+                let mine = match (&it.occurs, occurs) {
+                    (Some(_), Some(_)) => {
+                        return Err(format!(
+                            "{}: nested OCCURS is not supported by migrate",
+                            it.name
+                        ));
+                    }
+                    (Some(o), None) => Some((o.max, it.size)),
+                    (None, o) => o,
+                };
+                if !it.filler {
+                    idx.fields
+                        .entry(it.name.to_ascii_uppercase())
+                        .or_insert(FieldLoc {
+                            name: it.name.clone(),
+                            offset: it.offset,
+                            size: it.size,
+                            codec: it.field().map(|f| f.codec),
+                            occurs: mine,
+                        });
+                }
+                walk(it.children(), mine, idx)?;
+            }
+            Ok(())
+        }
+        walk(&record.items, None, &mut idx)?;
+        Ok(idx)
+    }
+
+    pub fn get(&self, name: &str) -> Option<&FieldLoc> {
+        self.fields.get(&name.to_ascii_uppercase())
+    }
+}
+
+/// What converting a file needs besides the file itself.
+pub struct Context<'a> {
+    pub chars: &'a CharMap,
+    pub tables: &'a HashMap<String, CodeTable>,
+}
+
+/// A field fault: the record is quarantined.
+#[derive(Debug, Clone)]
+struct Fault {
+    field: String,
+    kind: &'static str,
+    reason: String,
+}
+
+/// A file read and converted, with its raw bytes (kept for quarantine hex).
+pub struct ReadFile {
+    pub staged: StagedFile,
+    pub bytes: Vec<u8>,
+    /// Gaiji met: (code, stored as local gaiji, row index in `staged.rows`).
+    pub gaiji: Vec<(u16, bool, usize)>,
+}
+
+struct Resolved {
+    spec: FieldSpec,
+    loc: FieldLoc,
+    tag: Option<FieldLoc>,
+    value: Option<FieldLoc>,
+    count: Option<FieldLoc>,
+}
+
+/// Read and convert one data file of the profile.
+pub fn read_file(
+    input: &Path,
+    spec: &FileSpec,
+    default_encoding: &str,
+    ctx: &Context,
+) -> Result<ReadFile, Error> {
+    let layout_path = input.join(&spec.layout);
+    let text = std::fs::read_to_string(&layout_path).map_err(|e| Error::io(&layout_path, e))?;
+    let layout = load_layout(&layout_path, &text)?;
+    let enc_name = spec.encoding.as_deref().unwrap_or(default_encoding);
+    let encoding =
+        Encoding::by_name(enc_name).map_err(|e| Error::Input(format!("{}: {e}", spec.data)))?;
+    let data_path = input.join(&spec.data);
+    let bytes = std::fs::read(&data_path).map_err(|e| Error::io(&data_path, e))?;
+
+    let pick = |name: &Option<String>| -> Result<Option<&RecordLayout>, Error> {
+        match name {
+            None => Ok(None),
+            Some(n) => layout.record(n).map(Some).ok_or_else(|| {
+                Error::Profile(format!(
+                    "{}: layout {} has no record {n}",
+                    spec.data, spec.layout
+                ))
+            }),
+        }
+    };
+    let detail = match pick(&spec.detail_record)? {
+        Some(r) => r,
+        None => layout
+            .records
+            .iter()
+            .find(|r| {
+                !r.name.to_ascii_uppercase().contains("HDR")
+                    && !r.name.to_ascii_uppercase().contains("TRL")
+            })
+            .or(layout.first())
+            .ok_or_else(|| Error::Profile(format!("{}: layout has no record", spec.layout)))?,
+    };
+    let rec_len = layout.records.iter().map(|r| r.max_len).max().unwrap_or(0);
+    if rec_len == 0 {
+        return Err(Error::Profile(format!(
+            "{}: zero-length record",
+            spec.layout
+        )));
+    }
+    let didx =
+        FieldIndex::of(detail).map_err(|e| Error::Profile(format!("{}: {e}", spec.layout)))?;
+    let find_any = |name: &str| -> Option<FieldLoc> {
+        layout
+            .records
+            .iter()
+            .find_map(|r| FieldIndex::of(r).ok().and_then(|i| i.get(name).cloned()))
+    };
+    let need = |name: &str, idx: &FieldIndex| -> Result<FieldLoc, Error> {
+        idx.get(name).cloned().ok_or_else(|| {
+            Error::Profile(format!(
+                "{}: field {name} is not in record {} of {}",
+                spec.data, detail.name, spec.layout
+            ))
+        })
+    };
+
+    let mut resolved = Vec::new();
+    for m in spec.fields.values() {
+        let s = m.spec();
+        let loc = need(&s.field, &didx)?;
+        let opt = |n: &Option<String>| -> Result<Option<FieldLoc>, Error> {
+            n.as_deref().map(|n| need(n, &didx)).transpose()
+        };
+        resolved.push(Resolved {
+            tag: opt(&s.tag)?,
+            value: opt(&s.value)?,
+            count: opt(&s.count)?,
+            loc,
+            spec: s,
+        });
+    }
+    let rtype = match &spec.record_type {
+        Some(rt) => Some((
+            rt,
+            find_any(&rt.field).ok_or_else(|| {
+                Error::Profile(format!(
+                    "{}: no record type field {}",
+                    spec.layout, rt.field
+                ))
+            })?,
+        )),
+        None => None,
+    };
+    let trailer_loc = match &spec.trailer_count {
+        Some(n) => {
+            let r = pick(&spec.trailer_record)?;
+            let loc = match r {
+                Some(r) => FieldIndex::of(r).ok().and_then(|i| i.get(n).cloned()),
+                None => find_any(n),
+            };
+            Some(loc.ok_or_else(|| {
+                Error::Profile(format!("{}: no trailer count field {n}", spec.layout))
+            })?)
+        }
+        None => None,
+    };
+
+    let mut staged = StagedFile::new(spec.clone());
+    staged.record_len = rec_len;
+    let mut gaiji = Vec::new();
+    let family = encoding.codec().family();
+    let mut record_no = 0u64;
+    let mut offset = 0usize;
+    let quarantine = |staged: &mut StagedFile, record: u64, off: usize, f: Fault, raw: &[u8]| {
+        staged.quarantine.push(QuarantineItem {
+            file: spec.data.clone(),
+            record,
+            offset: off as u64,
+            field: f.field,
+            reason: f.reason,
+            kind: f.kind.to_string(),
+            entity: spec.entity.clone(),
+            raw_hex: hex(raw),
+        });
+    };
+    while offset < bytes.len() {
+        record_no += 1;
+        let end = offset + rec_len;
+        if end > bytes.len() {
+            let raw = &bytes[offset..];
+            staged.read += 1;
+            let f = Fault {
+                field: "*".into(),
+                kind: "truncated",
+                reason: format!("truncated record: {} of {rec_len} bytes", raw.len()),
+            };
+            quarantine(&mut staged, record_no, offset, f, raw);
+            break;
+        }
+        let rec = &bytes[offset..end];
+        let kind = match &rtype {
+            None => RecordKind::Detail,
+            Some((rt, loc)) => {
+                let mut s = String::new();
+                let _ = encoding
+                    .codec()
+                    .decode_sbcs(&rec[loc.offset..loc.offset + loc.size], &mut s);
+                let s = s.trim();
+                if s == rt.detail {
+                    RecordKind::Detail
+                } else if rt.header.as_deref() == Some(s) {
+                    RecordKind::Header
+                } else if rt.trailer.as_deref() == Some(s) {
+                    RecordKind::Trailer
+                } else {
+                    RecordKind::Unknown(s.to_string())
+                }
+            }
+        };
+        match kind {
+            RecordKind::Header => {}
+            RecordKind::Trailer => {
+                if let Some(loc) = &trailer_loc {
+                    match number(rec, loc, family) {
+                        Ok(n) => staged.trailer_count = Some(n.parse::<u64>().unwrap_or(0)),
+                        Err(e) => {
+                            let f = Fault {
+                                field: loc.name.clone(),
+                                kind: "bad_trailer",
+                                reason: e,
+                            };
+                            quarantine(&mut staged, record_no, offset, f, rec);
+                        }
+                    }
+                }
+            }
+            RecordKind::Unknown(t) => {
+                staged.read += 1;
+                let field = rtype
+                    .as_ref()
+                    .map(|(_, l)| l.name.clone())
+                    .unwrap_or_default();
+                let f = Fault {
+                    field,
+                    kind: "record_type",
+                    reason: format!("unknown record type {t:?}"),
+                };
+                quarantine(&mut staged, record_no, offset, f, rec);
+            }
+            RecordKind::Detail => {
+                staged.read += 1;
+                let mut values = Vec::with_capacity(resolved.len());
+                let mut met = Vec::new();
+                let mut fault = None;
+                for r in &resolved {
+                    match convert(rec, r, &encoding, ctx, &mut met) {
+                        Ok(v) => values.push(v),
+                        Err(f) => {
+                            fault = Some(f);
+                            break;
+                        }
+                    }
+                }
+                match fault {
+                    Some(f) => quarantine(&mut staged, record_no, offset, f, rec),
+                    None => {
+                        let i = staged.rows.len();
+                        gaiji.extend(met.into_iter().map(|(c, l)| (c, l, i)));
+                        staged.rows.push(Row {
+                            record: record_no,
+                            offset: offset as u64,
+                            values,
+                        });
+                    }
+                }
+            }
+        }
+        offset = end;
+    }
+    Ok(ReadFile {
+        staged,
+        bytes,
+        gaiji,
+    })
+}
+
+enum RecordKind {
+    Header,
+    Detail,
+    Trailer,
+    Unknown(String),
+}
+
+fn load_layout(path: &Path, text: &str) -> Result<Layout, Error> {
+    parsers::parse_copybook(text, parsers::SourceFormat::Auto)
+        .map_err(|e| Error::Input(format!("{}: {e}", path.display())))
+}
+
+fn slice<'r>(rec: &'r [u8], loc: &FieldLoc, index: usize) -> &'r [u8] {
+    let start = loc.offset + loc.occurs.map_or(0, |(_, stride)| stride * index);
+    let end = (start + loc.size).min(rec.len());
+    &rec[start.min(end)..end]
+}
+
+/// A numeric field (or a group of zoned digits) as a plain decimal string.
+fn number(rec: &[u8], loc: &FieldLoc, family: Family) -> Result<String, String> {
+    number_at(rec, loc, 0, family)
+}
+
+fn number_at(rec: &[u8], loc: &FieldLoc, index: usize, family: Family) -> Result<String, String> {
+    let b = slice(rec, loc, index);
+    let d = match loc.codec {
+        Some(Codec::Zoned { scale, sign, .. }) => decode_zoned(b, scale, sign, family),
+        Some(Codec::Packed { scale, .. }) => decode_packed(b, scale),
+        Some(Codec::Binary { scale, signed, .. }) => Ok(decode_binary(b, scale, signed)),
+        // A group of zoned digits (date = 元号 + YYMMDD) or a text field of digits.
+        _ => decode_zoned(b, 0, SignPosition::TrailingEmbedded, family),
+    }
+    .map_err(|e| format!("{e} at byte {} of the field (bytes {})", e.at(), hex(b)))?;
+    let mut out = Vec::new();
+    d.write_to(&mut out);
+    Ok(String::from_utf8_lossy(&out).into_owned())
+}
+
+fn text_at(
+    rec: &[u8],
+    loc: &FieldLoc,
+    index: usize,
+    enc: &Encoding,
+) -> Result<(String, Vec<u8>), String> {
+    let b = slice(rec, loc, index);
+    let mut s = String::new();
+    let r = match loc.codec {
+        Some(Codec::Dbcs { .. }) => enc.codec().decode_dbcs(b, &mut s),
+        _ => enc.codec().decode_sbcs(b, &mut s),
+    };
+    r.map_err(|at| {
+        format!(
+            "undefined code at byte {at} of the field (bytes {})",
+            hex(b)
+        )
+    })?;
+    let t = s.trim_end_matches([' ', '\u{3000}']).to_string();
+    Ok((t, b.to_vec()))
+}
+
+fn convert(
+    rec: &[u8],
+    r: &Resolved,
+    enc: &Encoding,
+    ctx: &Context,
+    met: &mut Vec<(u16, bool)>,
+) -> Result<Value, Fault> {
+    let loc = &r.loc;
+    let fault = |kind: &'static str, reason: String| Fault {
+        field: loc.name.clone(),
+        kind,
+        reason,
+    };
+    let family = enc.codec().family();
+    let conv = r.spec.conv.unwrap_or(match loc.codec {
+        Some(c) if c.is_numeric() => Conv::Number,
+        _ => Conv::Text,
+    });
+    let numeric = loc.codec.is_some_and(|c| c.is_numeric());
+    let v = match conv {
+        Conv::Text | Conv::Kana => {
+            let (t, raw) = text_at(rec, loc, 0, enc).map_err(|e| fault("undefined_code", e))?;
+            if t.is_empty() {
+                Value::Empty
+            } else {
+                let text = if conv == Conv::Kana {
+                    widen_kana(&t)
+                } else {
+                    ctx.chars.apply(&t, |c, local| met.push((c, local)))
+                };
+                Value::Text {
+                    text,
+                    raw: hex(&raw),
+                }
+            }
+        }
+        Conv::Id => {
+            if numeric {
+                let n = number(rec, loc, family).map_err(|e| fault("bad_number", e))?;
+                if n.trim_start_matches('-') == "0" {
+                    Value::Empty
+                } else {
+                    Value::Id { id: n }
+                }
+            } else {
+                let (t, _) = text_at(rec, loc, 0, enc).map_err(|e| fault("undefined_code", e))?;
+                let t = t.trim().to_string();
+                if t.is_empty() {
+                    Value::Empty
+                } else {
+                    Value::Id { id: t }
+                }
+            }
+        }
+        Conv::Number => Value::Number {
+            n: number(rec, loc, family).map_err(|e| fault("bad_number", e))?,
+        },
+        Conv::Date => {
+            let n = number(rec, loc, family).map_err(|e| fault("bad_date", e))?;
+            let v: u32 = n
+                .parse()
+                .map_err(|_| fault("bad_date", format!("date {n} is not GYYMMDD")))?;
+            if v == 0 {
+                Value::Empty
+            } else {
+                let date = WarekiDate::from_gyymmdd(v)
+                    .map_err(|e| fault("bad_date", format!("{n:0>7}: {e}")))?;
+                Value::Date {
+                    date,
+                    vendor: format!("{v:07}"),
+                }
+            }
+        }
+        Conv::Code => {
+            let code = if numeric {
+                number(rec, loc, family).map_err(|e| fault("bad_number", e))?
+            } else {
+                text_at(rec, loc, 0, enc)
+                    .map_err(|e| fault("undefined_code", e))?
+                    .0
+                    .trim()
+                    .to_string()
+            };
+            if code.is_empty() {
+                Value::Empty
+            } else {
+                let table = r.spec.table.as_deref().unwrap_or("");
+                match ctx.tables.get(table).and_then(|t| t.get(&code)) {
+                    Some(name) => Value::Code {
+                        code,
+                        name: name.to_string(),
+                    },
+                    None => {
+                        return Err(fault(
+                            "undefined_code",
+                            format!("code {code:?} is not in code table {table}"),
+                        ));
+                    }
+                }
+            }
+        }
+        Conv::Flag => {
+            let (t, _) = text_at(rec, loc, 0, enc).map_err(|e| fault("undefined_code", e))?;
+            let t = t.trim();
+            Value::Flag {
+                on: !(t.is_empty() || t.chars().all(|c| c == '0')),
+            }
+        }
+        Conv::Items => items(rec, r, enc, ctx, met)?,
+    };
+    if r.spec.required && v.is_empty() {
+        return Err(fault("missing", format!("{} is empty", loc.name)));
+    }
+    Ok(v)
+}
+
+fn items(
+    rec: &[u8],
+    r: &Resolved,
+    enc: &Encoding,
+    ctx: &Context,
+    met: &mut Vec<(u16, bool)>,
+) -> Result<Value, Fault> {
+    let (Some(tag), Some(val)) = (&r.tag, &r.value) else {
+        return Ok(Value::Empty);
+    };
+    let family = enc.codec().family();
+    let max = tag.occurs.map_or(1, |(m, _)| m);
+    let n = match &r.count {
+        Some(c) => number(rec, c, family)
+            .map_err(|e| Fault {
+                field: c.name.clone(),
+                kind: "bad_number",
+                reason: e,
+            })?
+            .parse::<usize>()
+            .unwrap_or(max)
+            .min(max),
+        None => max,
+    };
+    let table = r.spec.table.as_deref().and_then(|t| ctx.tables.get(t));
+    let mut out = Vec::new();
+    for i in 0..n {
+        let at = |l: &FieldLoc| format!("{}({})", l.name, i + 1);
+        let (code, _) = text_at(rec, tag, i, enc).map_err(|e| Fault {
+            field: at(tag),
+            kind: "undefined_code",
+            reason: e,
+        })?;
+        let code = code.trim().to_string();
+        if code.is_empty() {
+            continue;
+        }
+        let name = match table {
+            Some(t) => t.get(&code).map(str::to_string).ok_or_else(|| Fault {
+                field: at(tag),
+                kind: "undefined_code",
+                reason: format!("item tag {code:?} is not in code table {}", t.name),
+            })?,
+            None => code.clone(),
+        };
+        let (t, raw) = text_at(rec, val, i, enc).map_err(|e| Fault {
+            field: at(val),
+            kind: "undefined_code",
+            reason: e,
+        })?;
+        let text = ctx.chars.apply(&t, |c, local| met.push((c, local)));
+        // Dates inside items are written as in the 記載例 (昭和４７年１１月３日): check them.
+        if name.ends_with('日') && wareki::Era::ALL.iter().any(|e| text.starts_with(e.kanji())) {
+            WarekiDate::parse(&text).map_err(|e| Fault {
+                field: at(val),
+                kind: "bad_date",
+                reason: format!("【{name}】{text}: {e}"),
+            })?;
+        }
+        out.push(TagItem {
+            code,
+            tag: name,
+            text,
+            raw: hex(&raw),
+        });
+    }
+    Ok(Value::Items { items: out })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::profile::Profile;
+
+    const CPY: &str = "\
+       01  T-HDR.
+           05  T-H-KBN      PIC X(1).
+           05  FILLER       PIC X(23).
+       01  T-REC.
+           05  T-KBN        PIC X(1).
+           05  T-ID         PIC 9(4).
+           05  T-NAME       PIC X(6).
+           05  T-BIRTH.
+               10  T-BIRTH-G   PIC 9(1).
+               10  T-BIRTH-YMD PIC 9(6).
+           05  T-SEX        PIC X(1).
+           05  T-ITEM OCCURS 2 TIMES.
+               10  T-ITEM-CD  PIC X(1).
+               10  T-ITEM-V   PIC X(1).
+           05  FILLER       PIC X(1).
+       01  T-TRL.
+           05  T-T-KBN      PIC X(1).
+           05  T-T-CNT      PIC 9(9).
+           05  FILLER       PIC X(14).
+";
+
+    fn profile() -> Profile {
+        Profile::parse(
+            r#"name='t'
+encoding='ascii'
+[code_tables]
+sex={file='SEX.tsv',skip=1}
+[[file]]
+data='T.DAT'
+layout='T.cpy'
+entity='person'
+trailer_count='T-T-CNT'
+record_type={field='T-KBN',header='1',detail='2',trailer='9'}
+key=['person_id']
+[file.fields]
+person_id={field='T-ID',as='id'}
+name={field='T-NAME',as='text'}
+birth_date={field='T-BIRTH',as='date'}
+sex={field='T-SEX',as='code',table='sex'}
+"#,
+            "t",
+        )
+        .unwrap()
+    }
+
+    fn rec(s: &str) -> String {
+        assert_eq!(s.len(), 24, "{s:?}");
+        s.to_string()
+    }
+
+    #[test]
+    fn reads_details_counts_trailer_and_quarantines_bad_fields() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("T.cpy"), CPY).unwrap();
+        let data = [
+            rec("1HEADER                 "),
+            rec("20001YAMADA3471103M     "),
+            rec("20002SATO  3640108F     "), // 昭和64年1月8日 does not exist
+            rec("20003KATO  4010108X     "), // undefined sex code
+            rec("20004ITO   0000000F     "), // no date: fine
+            rec("9000000004              "),
+        ]
+        .concat();
+        std::fs::write(dir.path().join("T.DAT"), format!("{data}20005")).unwrap();
+        let p = profile();
+        let spec = crate::profile::CodeTableSpec {
+            file: String::new(),
+            code_column: 0,
+            name_column: 1,
+            skip: 1,
+        };
+        let sex = CodeTable::parse("sex", "コード\t名称\nM\t男\nF\t女\n", &spec, "t").unwrap();
+        let tables = HashMap::from([("sex".to_string(), sex)]);
+        let chars = CharMap::default();
+        let r = read_file(
+            dir.path(),
+            &p.files[0],
+            &p.encoding,
+            &Context {
+                chars: &chars,
+                tables: &tables,
+            },
+        )
+        .unwrap();
+        let s = &r.staged;
+        assert_eq!(s.trailer_count, Some(4));
+        assert_eq!(s.read, 5);
+        assert_eq!(s.rows.len(), 2);
+        let q: Vec<(u64, &str, &str)> = s
+            .quarantine
+            .iter()
+            .map(|q| (q.record, q.field.as_str(), q.kind.as_str()))
+            .collect();
+        assert_eq!(
+            q,
+            vec![
+                (3, "T-BIRTH", "bad_date"),
+                (4, "T-SEX", "undefined_code"),
+                (7, "*", "truncated")
+            ]
+        );
+        assert_eq!(s.quarantine[0].offset, 48);
+        let first = &s.rows[0];
+        assert_eq!(
+            s.get(first, "name"),
+            &Value::Text {
+                text: "YAMADA".into(),
+                raw: hex(b"YAMADA")
+            }
+        );
+        assert_eq!(
+            s.get(first, "sex"),
+            &Value::Code {
+                code: "M".into(),
+                name: "男".into()
+            }
+        );
+        assert_eq!(
+            s.get(first, "birth_date").date().unwrap().to_string(),
+            "昭和47年11月3日"
+        );
+        assert!(s.get(&s.rows[1], "birth_date").is_empty());
+    }
+}
