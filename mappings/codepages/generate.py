@@ -79,6 +79,10 @@ def encoder(cs):
 def narrow_kana(ch):
     """glibc IBM290 widens half-width katakana; map the full-width form back."""
     import unicodedata
+    # NFKC gives a spacing mark + combining mark for ﾞ/ﾟ, so these two are named.
+    marks = {"\u309b": "\uff9e", "\u309c": "\uff9f"}
+    if ch in marks:
+        return marks[ch]
     for cp in range(0xFF61, 0xFFA0):
         if unicodedata.normalize("NFKC", chr(cp)) == ch:
             return chr(cp)
