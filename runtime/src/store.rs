@@ -1,0 +1,1108 @@
+//! The encrypted store: opening, schema migrations, writing and reading the domain model.
+//!
+//! One SQLite file encrypted with SQLCipher (AES-256, raw 256-bit key from the key file).
+//! A [`Store`] owns one connection; it is `Send` but not `Sync`: a server shares it behind a
+//! `Mutex` or opens one per worker (opening is cheap: no KDF runs for a raw key).
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
+use sha2::{Digest, Sha256};
+
+use crate::error::{Result, StoreError};
+use crate::fold::{self, FoldTable};
+use crate::key::Key;
+use crate::model::*;
+use crate::util;
+
+/// Ordered schema migrations: (version, SQL). Append new files; never edit a shipped one.
+const MIGRATIONS: &[(u32, &str)] = &[(1, include_str!("../migrations/0001_initial.sql"))];
+
+/// The newest schema version this program knows.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// Tables whose content is the register itself: hashed by [`Store::content_hash`] and counted
+/// by backups. Staff, sessions and audit are not content (they differ between rounds).
+pub(crate) const CONTENT_TABLES: &[(&str, &str)] = &[
+    ("koseki", "id"),
+    ("koseki_version", "koseki_id, version"),
+    ("person", "id"),
+    ("person_version", "person_id, version"),
+    ("jiko", "id"),
+    ("jiko_item", "jiko_id, pos"),
+    ("fuhyo_entry", "id"),
+    ("uketsuke", "id"),
+    ("uketsuke_version", "uketsuke_id, version"),
+    ("fujuri_moushide", "id"),
+    ("fujuri_version", "fujuri_id, version"),
+    ("blob", "sha256"),
+    ("image_register", "id"),
+    ("image_page", "register_id, page_no"),
+    ("local_gaiji", "code_point"),
+];
+
+/// Row counts, for reconciliation and backup checks.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct StoreCounts {
+    pub koseki: i64,
+    pub persons: i64,
+    pub jiko: i64,
+    pub fuhyo_entries: i64,
+    pub uketsuke: i64,
+    pub fujuri: i64,
+    pub image_registers: i64,
+    pub image_pages: i64,
+    pub blobs: i64,
+    pub local_gaiji: i64,
+    pub users: i64,
+    pub audit_entries: i64,
+    pub issuances: i64,
+}
+
+/// A short row for lists (e.g. the web UI's index of 戸籍).
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct KosekiSummary {
+    pub id: KosekiId,
+    pub honseki: String,
+    pub hittosha: String,
+    pub status: KosekiStatus,
+}
+
+/// An open store.
+pub struct Store {
+    pub(crate) conn: Connection,
+    pub(crate) path: PathBuf,
+    pub(crate) fold: Arc<FoldTable>,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").field("path", &self.path).finish()
+    }
+}
+
+/// Opens an SQLCipher connection and proves the key by reading the schema.
+pub(crate) fn connect(path: &Path, key: &Key, create: bool) -> Result<Connection> {
+    let mut flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    if create {
+        flags |= OpenFlags::SQLITE_OPEN_CREATE;
+    }
+    let conn = Connection::open_with_flags(path, flags)?;
+    conn.execute_batch(&format!("PRAGMA key = {};", key.sqlcipher_literal()))?;
+    match conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
+        r.get::<_, i64>(0)
+    }) {
+        Ok(_) => {}
+        Err(rusqlite::Error::SqliteFailure(e, _))
+            if e.code == rusqlite::ErrorCode::NotADatabase =>
+        {
+            return Err(StoreError::WrongKey {
+                path: path.to_path_buf(),
+            });
+        }
+        Err(e) => return Err(e.into()),
+    }
+    conn.busy_timeout(Duration::from_secs(10))?;
+    conn.execute_batch("PRAGMA foreign_keys = ON;")?;
+    Ok(conn)
+}
+
+/// Applies pending migrations; returns the schema version after.
+pub(crate) fn migrate(conn: &Connection, path: &Path) -> Result<u32> {
+    conn.execute_batch(
+        "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL);",
+    )?;
+    let current: u32 = conn.query_row(
+        "SELECT COALESCE(MAX(version), 0) FROM schema_version",
+        [],
+        |r| r.get(0),
+    )?;
+    if current > SCHEMA_VERSION {
+        return Err(StoreError::SchemaTooNew {
+            path: path.to_path_buf(),
+            found: current,
+            known: SCHEMA_VERSION,
+        });
+    }
+    for (version, sql) in MIGRATIONS.iter().filter(|(v, _)| *v > current) {
+        let tx = conn.unchecked_transaction()?;
+        tx.execute_batch(sql)?;
+        tx.execute(
+            "INSERT INTO schema_version (version, applied_at) VALUES (?1, ?2)",
+            params![version, util::now_iso()],
+        )?;
+        tx.commit()?;
+    }
+    Ok(SCHEMA_VERSION.max(current))
+}
+
+fn json<T: serde::Serialize>(v: &T) -> Result<String> {
+    Ok(serde_json::to_string(v)?)
+}
+
+fn from_json<T: serde::de::DeserializeOwned>(s: &str) -> Result<T> {
+    Ok(serde_json::from_str(s)?)
+}
+
+/// The koseki_version JSON payload.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct KosekiHeader {
+    honseki: Honseki,
+    hittosha: PersonName,
+    uji_furigana: Option<Furigana>,
+    status: KosekiStatus,
+}
+
+/// The image_register JSON payload (pages live in image_page).
+#[derive(serde::Serialize, serde::Deserialize)]
+struct ImageHeader {
+    honseki: Honseki,
+    hittosha: PersonName,
+    names: Vec<PersonName>,
+    closed_date: Option<KosekiDate>,
+}
+
+fn status_code(s: KosekiStatus) -> &'static str {
+    s.label()
+}
+
+fn correction_code(c: CorrectionKind) -> &'static str {
+    match c {
+        CorrectionKind::Teisei => "Teisei",
+        CorrectionKind::Kosei => "Kosei",
+        CorrectionKind::Shojo => "Shojo",
+    }
+}
+
+fn correction_from(s: &str) -> Option<CorrectionKind> {
+    match s {
+        "Teisei" => Some(CorrectionKind::Teisei),
+        "Kosei" => Some(CorrectionKind::Kosei),
+        "Shojo" => Some(CorrectionKind::Shojo),
+        _ => None,
+    }
+}
+
+impl Store {
+    /// Creates a new, empty store at `path` (which must not exist), encrypted with `key`,
+    /// and records the MJ fold table it will index names with.
+    pub fn create(path: &Path, key: &Key) -> Result<Store> {
+        if path.exists() {
+            return Err(StoreError::AlreadyExists {
+                path: path.to_path_buf(),
+            });
+        }
+        Store::create_unchecked(path, key, FoldTable::installed())
+    }
+
+    pub(crate) fn create_unchecked(path: &Path, key: &Key, fold: Arc<FoldTable>) -> Result<Store> {
+        let conn = connect(path, key, true)?;
+        migrate(&conn, path)?;
+        let tx = conn.unchecked_transaction()?;
+        fold::save_to_store(&tx, &fold)?;
+        tx.execute(
+            "INSERT OR REPLACE INTO meta (key, value) VALUES ('created_at', ?1)",
+            [util::now_iso()],
+        )?;
+        tx.commit()?;
+        Ok(Store {
+            conn,
+            path: path.to_path_buf(),
+            fold,
+        })
+    }
+
+    /// Opens an existing store, applying pending schema migrations.
+    pub fn open(path: &Path, key: &Key) -> Result<Store> {
+        if !path.is_file() {
+            return Err(StoreError::NotFound {
+                path: path.to_path_buf(),
+            });
+        }
+        let conn = connect(path, key, false)?;
+        migrate(&conn, path)?;
+        let fold = Arc::new(fold::load_from_store(&conn)?);
+        Ok(Store {
+            conn,
+            path: path.to_path_buf(),
+            fold,
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The fold table this store's search keys were built with.
+    pub fn fold_table(&self) -> &FoldTable {
+        &self.fold
+    }
+
+    /// The schema version of the open store.
+    pub fn schema_version(&self) -> Result<u32> {
+        Ok(self
+            .conn
+            .query_row("SELECT MAX(version) FROM schema_version", [], |r| r.get(0))?)
+    }
+
+    /// Direct access for maintenance and tests (e.g. planting a tampered audit row).
+    pub fn connection(&self) -> &Connection {
+        &self.conn
+    }
+
+    /// Runs `f` inside a savepoint: all of it or none of it (nests inside a bulk load).
+    pub fn atomically<T>(&self, f: impl FnOnce(&Store) -> Result<T>) -> Result<T> {
+        self.conn.execute_batch("SAVEPOINT koseki_atomic")?;
+        match f(self) {
+            Ok(v) => {
+                self.conn.execute_batch("RELEASE koseki_atomic")?;
+                Ok(v)
+            }
+            Err(e) => {
+                let _ = self
+                    .conn
+                    .execute_batch("ROLLBACK TO koseki_atomic; RELEASE koseki_atomic");
+                Err(e)
+            }
+        }
+    }
+
+    pub fn meta(&self, key: &str) -> Result<Option<String>> {
+        Ok(self
+            .conn
+            .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
+            .optional()?)
+    }
+
+    pub fn set_meta(&self, key: &str, value: &str) -> Result<()> {
+        self.conn.execute(
+            "INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)",
+            [key, value],
+        )?;
+        Ok(())
+    }
+
+    // ----- writing -----------------------------------------------------------------------
+
+    /// Stores a whole 戸籍 (header, 戸籍事項, persons with their 身分事項) and indexes it for
+    /// search. Ids inside `k` are ignored; the stored copy (with ids) is returned.
+    pub fn insert_koseki(&self, k: &Koseki) -> Result<Koseki> {
+        self.atomically(|s| s.insert_koseki_inner(k))
+    }
+
+    fn insert_koseki_inner(&self, k: &Koseki) -> Result<Koseki> {
+        let mut out = k.clone();
+        self.conn.execute(
+            "INSERT INTO koseki (source_key) VALUES (?1)",
+            [&k.source_key],
+        )?;
+        let kid = self.conn.last_insert_rowid();
+        out.id = kid;
+        self.insert_koseki_version(kid, 1, None, k)?;
+        for (i, j) in out.jiko.iter_mut().enumerate() {
+            self.insert_jiko_inner(kid, None, (i + 1) as u32, j)?;
+        }
+        for p in out.persons.iter_mut() {
+            p.koseki_id = kid;
+            self.conn.execute(
+                "INSERT INTO person (koseki_id, kisai_jun, source_key) VALUES (?1, ?2, ?3)",
+                params![kid, p.kisai_jun, p.source_key],
+            )?;
+            p.id = self.conn.last_insert_rowid();
+            for (i, j) in p.mibun_jiko.iter_mut().enumerate() {
+                self.insert_jiko_inner(kid, Some(p.id), (i + 1) as u32, j)?;
+            }
+            // The removal event given by index into mibun_jiko is resolved by the caller
+            // setting removal_jiko to a stored id; a dangling one is dropped.
+            if let Some(rj) = p.removal_jiko
+                && !p.mibun_jiko.iter().any(|j| j.id == rj)
+            {
+                p.removal_jiko = None;
+            }
+            self.insert_person_version(p, 1, None, k.uji_furigana.as_ref())?;
+        }
+        Ok(out)
+    }
+
+    fn insert_koseki_version(
+        &self,
+        kid: KosekiId,
+        version: u32,
+        cause: Option<JikoId>,
+        k: &Koseki,
+    ) -> Result<()> {
+        let header = KosekiHeader {
+            honseki: k.honseki.clone(),
+            hittosha: k.hittosha.clone(),
+            uji_furigana: k.uji_furigana.clone(),
+            status: k.status,
+        };
+        self.conn.execute(
+            "INSERT INTO koseki_version (koseki_id, version, cause_jiko_id, status, honseki_display, hittosha_uji, hittosha_mei, data)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            params![
+                kid,
+                version,
+                cause,
+                status_code(k.status),
+                k.honseki.display.text,
+                k.hittosha.uji.text,
+                k.hittosha.mei.text,
+                json(&header)?
+            ],
+        )?;
+        let f = &self.fold;
+        self.add_key(
+            "hittosha",
+            &f.key(&format!("{}{}", k.hittosha.uji.text, k.hittosha.mei.text)),
+            Some(kid),
+            None,
+            None,
+        )?;
+        self.add_key(
+            "honseki",
+            &f.key(&k.honseki.display.text),
+            Some(kid),
+            None,
+            None,
+        )?;
+        Ok(())
+    }
+
+    fn insert_person_version(
+        &self,
+        p: &Person,
+        version: u32,
+        cause: Option<JikoId>,
+        koseki_uji_furigana: Option<&Furigana>,
+    ) -> Result<()> {
+        let mut header = p.clone();
+        header.mibun_jiko.clear();
+        self.conn.execute(
+            "INSERT INTO person_version (person_id, version, cause_jiko_id, uji, mei, birth_gregorian, removed, data)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            params![
+                p.id,
+                version,
+                cause,
+                p.name.uji.text,
+                p.name.mei.text,
+                p.birth_date.as_ref().and_then(|d| d.gregorian.clone()),
+                p.removed,
+                json(&header)?
+            ],
+        )?;
+        let f = &self.fold;
+        let (kid, pid) = (Some(p.koseki_id), Some(p.id));
+        self.add_key(
+            "name",
+            &f.key(&format!("{}{}", p.name.uji.text, p.name.mei.text)),
+            kid,
+            pid,
+            None,
+        )?;
+        self.add_key("mei", &f.key(&p.name.mei.text), kid, pid, None)?;
+        let uji_kana = p.uji_furigana.as_ref().or(koseki_uji_furigana);
+        if let Some(mk) = &p.mei_furigana {
+            let uk = uji_kana.map(|u| u.kana.text.as_str()).unwrap_or("");
+            self.add_key(
+                "kana",
+                &f.key(&format!("{uk}{}", mk.kana.text)),
+                kid,
+                pid,
+                None,
+            )?;
+            self.add_key("kana_mei", &f.key(&mk.kana.text), kid, pid, None)?;
+        } else if let Some(uk) = uji_kana {
+            self.add_key("kana", &f.key(&uk.kana.text), kid, pid, None)?;
+        }
+        Ok(())
+    }
+
+    fn add_key(
+        &self,
+        field: &str,
+        key: &str,
+        koseki_id: Option<KosekiId>,
+        person_id: Option<PersonId>,
+        image_register_id: Option<ImageRegisterId>,
+    ) -> Result<()> {
+        if key.is_empty() {
+            return Ok(());
+        }
+        let mut stmt = self.conn.prepare_cached(
+            "INSERT INTO search_key (field, key, koseki_id, person_id, image_register_id) VALUES (?1, ?2, ?3, ?4, ?5)",
+        )?;
+        stmt.execute(params![field, key, koseki_id, person_id, image_register_id])?;
+        Ok(())
+    }
+
+    fn insert_jiko_inner(
+        &self,
+        kid: KosekiId,
+        pid: Option<PersonId>,
+        seq: u32,
+        j: &mut Jiko,
+    ) -> Result<()> {
+        let mut stmt = self.conn.prepare_cached(
+            "INSERT INTO jiko (koseki_id, person_id, seq, kind, corrects_id, correction, uketsuke_id, source_key)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        )?;
+        stmt.execute(params![
+            kid,
+            pid,
+            seq,
+            j.kind.label(),
+            j.corrects.map(|c| c.0),
+            j.corrects.map(|c| correction_code(c.1)),
+            j.uketsuke_id,
+            j.source_key
+        ])?;
+        j.id = self.conn.last_insert_rowid();
+        j.seq = seq;
+        let mut item = self.conn.prepare_cached(
+            "INSERT INTO jiko_item (jiko_id, pos, tag, value, value_raw, line) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        )?;
+        for (pos, it) in j.items.iter().enumerate() {
+            item.execute(params![
+                j.id,
+                pos as i64 + 1,
+                it.tag,
+                it.value.text,
+                it.value.vendor_bytes,
+                it.line
+            ])?;
+        }
+        Ok(())
+    }
+
+    /// Appends a 身分事項 to a person (or a 戸籍事項 when `person_id` is `None`): the runtime's
+    /// way to record, correct (set [`Jiko::corrects`]) or strike out; nothing is edited.
+    pub fn append_jiko(
+        &self,
+        koseki_id: KosekiId,
+        person_id: Option<PersonId>,
+        jiko: &Jiko,
+    ) -> Result<Jiko> {
+        self.atomically(|s| {
+            let seq: u32 = s.conn.query_row(
+                "SELECT COALESCE(MAX(seq), 0) + 1 FROM jiko WHERE koseki_id = ?1 AND person_id IS ?2",
+                params![koseki_id, person_id],
+                |r| r.get(0),
+            )?;
+            let mut j = jiko.clone();
+            s.insert_jiko_inner(koseki_id, person_id, seq, &mut j)?;
+            Ok(j)
+        })
+    }
+
+    /// Records a new version of a person's header (e.g. 除籍, 配偶者区分 cleared), caused by
+    /// an already stored event.
+    pub fn append_person_version(&self, person: &Person, cause: JikoId) -> Result<()> {
+        self.atomically(|s| {
+            let v: u32 = s.conn.query_row(
+                "SELECT COALESCE(MAX(version), 0) + 1 FROM person_version WHERE person_id = ?1",
+                [person.id],
+                |r| r.get(0),
+            )?;
+            s.insert_person_version(person, v, Some(cause), None)
+        })
+    }
+
+    /// Records a new version of a 戸籍's header (e.g. status 全部除籍 after 消除).
+    pub fn append_koseki_version(&self, koseki: &Koseki, cause: JikoId) -> Result<()> {
+        self.atomically(|s| {
+            let v: u32 = s.conn.query_row(
+                "SELECT COALESCE(MAX(version), 0) + 1 FROM koseki_version WHERE koseki_id = ?1",
+                [koseki.id],
+                |r| r.get(0),
+            )?;
+            s.insert_koseki_version(koseki.id, v, Some(cause), koseki)
+        })
+    }
+
+    /// Stores a 附票 entry; returns it with its id.
+    pub fn insert_fuhyo(&self, e: &FuhyoEntry) -> Result<FuhyoEntry> {
+        let mut out = e.clone();
+        self.conn.execute(
+            "INSERT INTO fuhyo_entry (koseki_id, person_id, seq, supersedes_id, juminhyo_code, data) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![e.koseki_id, e.person_id, e.seq, e.supersedes, e.juminhyo_code, json(e)?],
+        )?;
+        out.id = self.conn.last_insert_rowid();
+        Ok(out)
+    }
+
+    /// Stores bytes by content; returns the SHA-256 key (storing the same bytes twice is a no-op).
+    pub fn put_blob(&self, bytes: &[u8], media_type: &str) -> Result<String> {
+        let h = util::sha256_hex(bytes);
+        self.conn.execute(
+            "INSERT OR IGNORE INTO blob (sha256, media_type, bytes) VALUES (?1, ?2, ?3)",
+            params![h, media_type, bytes],
+        )?;
+        Ok(h)
+    }
+
+    pub fn blob(&self, sha256: &str) -> Result<Option<(String, Vec<u8>)>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT media_type, bytes FROM blob WHERE sha256 = ?1",
+                [sha256],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?)
+    }
+
+    /// Stores an image register's 見出し and page list (page bytes must already be stored with
+    /// [`Store::put_blob`]) and indexes its 見出し for search.
+    pub fn insert_image_register(&self, r: &ImageRegister) -> Result<ImageRegister> {
+        self.atomically(|s| {
+            let header = ImageHeader {
+                honseki: r.honseki.clone(),
+                hittosha: r.hittosha.clone(),
+                names: r.names.clone(),
+                closed_date: r.closed_date.clone(),
+            };
+            s.conn.execute(
+                "INSERT INTO image_register (kind, source_key, data) VALUES (?1, ?2, ?3)",
+                params![json(&r.kind)?, r.source_key, json(&header)?],
+            )?;
+            let id = s.conn.last_insert_rowid();
+            for p in &r.pages {
+                s.conn.execute(
+                    "INSERT INTO image_page (register_id, page_no, sha256, media_type, width, height) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                    params![id, p.page_no, p.sha256, p.media_type, p.width, p.height],
+                )?;
+            }
+            let f = &s.fold;
+            let rid = Some(id);
+            let hk = f.key(&format!("{}{}", r.hittosha.uji.text, r.hittosha.mei.text));
+            s.add_key("hittosha", &hk, None, None, rid)?;
+            s.add_key("honseki", &f.key(&r.honseki.display.text), None, None, rid)?;
+            let mut names = vec![r.hittosha.clone()];
+            names.extend(r.names.iter().cloned());
+            names.dedup();
+            for n in &names {
+                s.add_key("name", &f.key(&format!("{}{}", n.uji.text, n.mei.text)), None, None, rid)?;
+                s.add_key("mei", &f.key(&n.mei.text), None, None, rid)?;
+            }
+            let mut out = r.clone();
+            out.id = id;
+            Ok(out)
+        })
+    }
+
+    pub fn insert_local_gaiji(&self, g: &LocalGaiji) -> Result<()> {
+        let cp = g.code_point as u32;
+        let pua = (0xE000..=0xF8FF).contains(&cp) || cp >= 0xF0000;
+        if !pua {
+            return Err(StoreError::Invalid(format!(
+                "local gaiji U+{cp:04X} is not a private-use code point"
+            )));
+        }
+        self.conn.execute(
+            "INSERT INTO local_gaiji (code_point, vendor, vendor_code, glyph_png, note) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![cp, g.vendor, g.vendor_code, g.glyph_png, g.note],
+        )?;
+        Ok(())
+    }
+
+    pub fn insert_uketsuke(&self, u: &Uketsuke) -> Result<Uketsuke> {
+        self.atomically(|s| {
+            s.conn.execute(
+                "INSERT INTO uketsuke (uketsuke_no, received_at, kind, koseki_id, source_key) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![u.uketsuke_no, u.received_at, u.kind, u.koseki_id, u.source_key],
+            )?;
+            let mut out = u.clone();
+            out.id = s.conn.last_insert_rowid();
+            s.conn.execute(
+                "INSERT INTO uketsuke_version (uketsuke_id, version, status, data) VALUES (?1, 1, ?2, ?3)",
+                params![out.id, json(&u.status)?, json(&out)?],
+            )?;
+            Ok(out)
+        })
+    }
+
+    pub fn insert_fujuri(&self, f: &FujuriMoushide) -> Result<FujuriMoushide> {
+        self.atomically(|s| {
+            s.conn.execute(
+                "INSERT INTO fujuri_moushide (person_id, source_key) VALUES (?1, ?2)",
+                params![f.person_id, f.source_key],
+            )?;
+            let mut out = f.clone();
+            out.id = s.conn.last_insert_rowid();
+            s.conn.execute(
+                "INSERT INTO fujuri_version (fujuri_id, version, status, data) VALUES (?1, 1, ?2, ?3)",
+                params![out.id, json(&f.status)?, json(&out)?],
+            )?;
+            Ok(out)
+        })
+    }
+
+    // ----- reading -----------------------------------------------------------------------
+
+    /// A whole 戸籍 with its newest header, 戸籍事項, persons (newest headers) and 身分事項.
+    pub fn koseki(&self, id: KosekiId) -> Result<Option<Koseki>> {
+        let head: Option<(String, Option<String>)> = self
+            .conn
+            .query_row(
+                "SELECT v.data, k.source_key FROM koseki k JOIN koseki_version v ON v.koseki_id = k.id
+                 WHERE k.id = ?1 ORDER BY v.version DESC LIMIT 1",
+                [id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        let Some((data, source_key)) = head else {
+            return Ok(None);
+        };
+        let h: KosekiHeader = from_json(&data)?;
+        let mut all_jiko = self.jiko_of_koseki(id)?;
+        let mut persons = Vec::new();
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT id FROM person WHERE koseki_id = ?1 ORDER BY kisai_jun")?;
+        let ids: Vec<PersonId> = stmt
+            .query_map([id], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        for pid in ids {
+            let mut p = self
+                .person_header(pid)?
+                .ok_or_else(|| StoreError::Missing(format!("person {pid} header")))?;
+            p.mibun_jiko = all_jiko
+                .iter()
+                .filter(|(o, _)| *o == Some(pid))
+                .map(|(_, j)| j.clone())
+                .collect();
+            persons.push(p);
+        }
+        all_jiko.retain(|(o, _)| o.is_none());
+        Ok(Some(Koseki {
+            id,
+            honseki: h.honseki,
+            hittosha: h.hittosha,
+            uji_furigana: h.uji_furigana,
+            status: h.status,
+            jiko: all_jiko.into_iter().map(|(_, j)| j).collect(),
+            persons,
+            source_key,
+        }))
+    }
+
+    /// All events of a 戸籍 with their owner person (None = 戸籍事項), in order.
+    fn jiko_of_koseki(&self, kid: KosekiId) -> Result<Vec<(Option<PersonId>, Jiko)>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, person_id, seq, kind, corrects_id, correction, uketsuke_id, source_key FROM jiko
+             WHERE koseki_id = ?1 ORDER BY person_id IS NOT NULL, person_id, seq",
+        )?;
+        let mut out: Vec<(Option<PersonId>, Jiko)> = stmt
+            .query_map([kid], |r| {
+                let corrects = match (r.get::<_, Option<i64>>(4)?, r.get::<_, Option<String>>(5)?) {
+                    (Some(id), Some(c)) => correction_from(&c).map(|k| (id, k)),
+                    _ => None,
+                };
+                Ok((
+                    r.get::<_, Option<i64>>(1)?,
+                    Jiko {
+                        id: r.get(0)?,
+                        seq: r.get(2)?,
+                        kind: JikoKind::from_label(&r.get::<_, String>(3)?),
+                        items: Vec::new(),
+                        corrects,
+                        uketsuke_id: r.get(6)?,
+                        source_key: r.get(7)?,
+                    },
+                ))
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        let mut items = self.conn.prepare_cached(
+            "SELECT i.jiko_id, i.tag, i.value, i.value_raw, i.line FROM jiko_item i JOIN jiko j ON j.id = i.jiko_id
+             WHERE j.koseki_id = ?1 ORDER BY i.jiko_id, i.pos",
+        )?;
+        let mut rows = items.query([kid])?;
+        let index: std::collections::HashMap<JikoId, usize> = out
+            .iter()
+            .enumerate()
+            .map(|(i, (_, j))| (j.id, i))
+            .collect();
+        while let Some(r) = rows.next()? {
+            let jid: i64 = r.get(0)?;
+            if let Some(&i) = index.get(&jid) {
+                out[i].1.items.push(JikoItem {
+                    tag: r.get(1)?,
+                    value: Text {
+                        text: r.get(2)?,
+                        vendor_bytes: r.get(3)?,
+                    },
+                    line: r.get(4)?,
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    fn person_header(&self, pid: PersonId) -> Result<Option<Person>> {
+        let row: Option<(String, KosekiId, u32, Option<String>)> = self
+            .conn
+            .prepare_cached(
+                "SELECT v.data, p.koseki_id, p.kisai_jun, p.source_key FROM person p JOIN person_version v ON v.person_id = p.id
+                 WHERE p.id = ?1 ORDER BY v.version DESC LIMIT 1",
+            )?
+            .query_row([pid], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+            .optional()?;
+        let Some((data, kid, jun, sk)) = row else {
+            return Ok(None);
+        };
+        let mut p: Person = from_json(&data)?;
+        p.id = pid;
+        p.koseki_id = kid;
+        p.kisai_jun = jun;
+        p.source_key = sk;
+        Ok(Some(p))
+    }
+
+    /// One person (newest header) with their 身分事項.
+    pub fn person(&self, pid: PersonId) -> Result<Option<Person>> {
+        let Some(mut p) = self.person_header(pid)? else {
+            return Ok(None);
+        };
+        p.mibun_jiko = self
+            .jiko_of_koseki(p.koseki_id)?
+            .into_iter()
+            .filter(|(o, _)| *o == Some(pid))
+            .map(|(_, j)| j)
+            .collect();
+        Ok(Some(p))
+    }
+
+    /// Every version of a person's header, oldest first (for showing history).
+    pub fn person_history(&self, pid: PersonId) -> Result<Vec<Person>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT data FROM person_version WHERE person_id = ?1 ORDER BY version")?;
+        let rows: Vec<String> = stmt
+            .query_map([pid], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        rows.iter().map(|d| from_json(d)).collect()
+    }
+
+    /// A page of 戸籍 summaries in id order.
+    pub fn list_koseki(&self, offset: i64, limit: i64) -> Result<Vec<KosekiSummary>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT k.id, v.honseki_display, v.hittosha_uji, v.hittosha_mei, v.status FROM koseki k
+             JOIN koseki_version v ON v.koseki_id = k.id
+              AND v.version = (SELECT MAX(version) FROM koseki_version WHERE koseki_id = k.id)
+             ORDER BY k.id LIMIT ?1 OFFSET ?2",
+        )?;
+        let rows = stmt
+            .query_map([limit, offset], |r| {
+                Ok(KosekiSummary {
+                    id: r.get(0)?,
+                    honseki: r.get(1)?,
+                    hittosha: format!(
+                        "{}\u{3000}{}",
+                        r.get::<_, String>(2)?,
+                        r.get::<_, String>(3)?
+                    ),
+                    status: KosekiStatus::from_label(&r.get::<_, String>(4)?)
+                        .unwrap_or(KosekiStatus::Genzai),
+                })
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(rows)
+    }
+
+    /// The 附票 of a 戸籍: every entry (superseded ones too), in order.
+    pub fn fuhyo(&self, koseki_id: KosekiId) -> Result<Vec<FuhyoEntry>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT id, data FROM fuhyo_entry WHERE koseki_id = ?1 ORDER BY seq, id")?;
+        let rows: Vec<(i64, String)> = stmt
+            .query_map([koseki_id], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        rows.into_iter()
+            .map(|(id, d)| {
+                let mut e: FuhyoEntry = from_json(&d)?;
+                e.id = id;
+                Ok(e)
+            })
+            .collect()
+    }
+
+    pub fn image_register(&self, id: ImageRegisterId) -> Result<Option<ImageRegister>> {
+        let row: Option<(String, Option<String>, String)> = self
+            .conn
+            .query_row(
+                "SELECT kind, source_key, data FROM image_register WHERE id = ?1",
+                [id],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .optional()?;
+        let Some((kind, source_key, data)) = row else {
+            return Ok(None);
+        };
+        let h: ImageHeader = from_json(&data)?;
+        let mut stmt = self.conn.prepare(
+            "SELECT page_no, sha256, media_type, width, height FROM image_page WHERE register_id = ?1 ORDER BY page_no",
+        )?;
+        let pages = stmt
+            .query_map([id], |r| {
+                Ok(ImagePage {
+                    page_no: r.get(0)?,
+                    sha256: r.get(1)?,
+                    media_type: r.get(2)?,
+                    width: r.get(3)?,
+                    height: r.get(4)?,
+                })
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(Some(ImageRegister {
+            id,
+            kind: from_json(&kind)?,
+            honseki: h.honseki,
+            hittosha: h.hittosha,
+            names: h.names,
+            closed_date: h.closed_date,
+            pages,
+            source_key,
+        }))
+    }
+
+    /// All image register ids, in order.
+    pub fn image_register_ids(&self) -> Result<Vec<ImageRegisterId>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT id FROM image_register ORDER BY id")?;
+        Ok(stmt
+            .query_map([], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?)
+    }
+
+    pub fn local_gaiji(&self) -> Result<Vec<LocalGaiji>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT code_point, vendor, vendor_code, glyph_png, note FROM local_gaiji ORDER BY code_point")?;
+        let rows = stmt.query_map([], |r| {
+            let cp: u32 = r.get(0)?;
+            Ok((
+                cp,
+                LocalGaiji {
+                    code_point: '\0',
+                    vendor: r.get(1)?,
+                    vendor_code: r.get(2)?,
+                    glyph_png: r.get(3)?,
+                    note: r.get(4)?,
+                },
+            ))
+        })?;
+        rows.map(|row| {
+            let (cp, mut g) = row?;
+            g.code_point = char::from_u32(cp).ok_or_else(|| {
+                StoreError::Invalid(format!("local gaiji code point {cp:#X} is not a character"))
+            })?;
+            Ok(g)
+        })
+        .collect()
+    }
+
+    /// The newest version of every 受付帳 entry, in 受付番号 order.
+    pub fn uketsuke_list(&self) -> Result<Vec<Uketsuke>> {
+        self.newest_versions("SELECT u.id, v.data FROM uketsuke u JOIN uketsuke_version v ON v.uketsuke_id = u.id
+             AND v.version = (SELECT MAX(version) FROM uketsuke_version WHERE uketsuke_id = u.id) ORDER BY u.uketsuke_no")
+            .map(|v| v.into_iter().map(|(id, mut u): (i64, Uketsuke)| { u.id = id; u }).collect())
+    }
+
+    /// The newest version of every 不受理申出.
+    pub fn fujuri_list(&self) -> Result<Vec<FujuriMoushide>> {
+        self.newest_versions("SELECT f.id, v.data FROM fujuri_moushide f JOIN fujuri_version v ON v.fujuri_id = f.id
+             AND v.version = (SELECT MAX(version) FROM fujuri_version WHERE fujuri_id = f.id) ORDER BY f.id")
+            .map(|v| v.into_iter().map(|(id, mut f): (i64, FujuriMoushide)| { f.id = id; f }).collect())
+    }
+
+    fn newest_versions<T: serde::de::DeserializeOwned>(&self, sql: &str) -> Result<Vec<(i64, T)>> {
+        let mut stmt = self.conn.prepare(sql)?;
+        let rows: Vec<(i64, String)> = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        rows.into_iter()
+            .map(|(id, d)| Ok((id, from_json(&d)?)))
+            .collect()
+    }
+
+    // ----- issuance ------------------------------------------------------------------------
+
+    /// Records an issuance and assigns its 発行番号 (the caller also appends an audit entry:
+    /// see [`crate::audit`]; [`Store::issue`] does both).
+    pub fn record_issuance(
+        &self,
+        req: &IssuanceRequest,
+        user: &str,
+        terminal: &str,
+    ) -> Result<Issuance> {
+        self.atomically(|s| {
+            let next: i64 = s.conn.query_row("SELECT COALESCE(MAX(id), 0) + 1 FROM issuance", [], |r| r.get(0))?;
+            let hakko_no = format!("{next:07}");
+            let issued_at = util::now_iso();
+            s.conn.execute(
+                "INSERT INTO issuance (id, hakko_no, kind, koseki_id, person_id, image_register_id, requester_kubun,
+                   requester_name, fee_yen, channel, issued_at, user_name, terminal)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+                params![
+                    next,
+                    hakko_no,
+                    req.kind.code(),
+                    req.koseki_id,
+                    req.person_id,
+                    req.image_register_id,
+                    req.requester_kubun.label(),
+                    req.requester_name,
+                    req.fee_yen,
+                    req.channel,
+                    issued_at,
+                    user,
+                    terminal
+                ],
+            )?;
+            Ok(Issuance {
+                id: next,
+                hakko_no,
+                request: req.clone(),
+                issued_at,
+                user: user.to_string(),
+                terminal: terminal.to_string(),
+                pdf_sha256: None,
+            })
+        })
+    }
+
+    /// Records the hash of the PDF produced for an issuance (once).
+    pub fn set_issuance_pdf(&self, id: i64, pdf_sha256: &str) -> Result<()> {
+        let n = self.conn.execute(
+            "UPDATE issuance SET pdf_sha256 = ?2 WHERE id = ?1 AND pdf_sha256 IS NULL",
+            params![id, pdf_sha256],
+        )?;
+        if n == 0 {
+            return Err(StoreError::Invalid(format!(
+                "issuance {id}: no such issuance, or its PDF hash is already set"
+            )));
+        }
+        Ok(())
+    }
+
+    /// Issuances, newest first.
+    pub fn issuances(&self, limit: i64) -> Result<Vec<Issuance>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT id, hakko_no, kind, koseki_id, person_id, image_register_id, requester_kubun, requester_name,
+                    fee_yen, channel, issued_at, user_name, terminal, pdf_sha256 FROM issuance ORDER BY id DESC LIMIT ?1",
+        )?;
+        let rows = stmt
+            .query_map([limit], |r| {
+                let kind: String = r.get(2)?;
+                let kubun: String = r.get(6)?;
+                Ok(Issuance {
+                    id: r.get(0)?,
+                    hakko_no: r.get(1)?,
+                    request: IssuanceRequest {
+                        kind: CertificateKind::from_code(&kind).unwrap_or(CertificateKind::Zenbu),
+                        koseki_id: r.get(3)?,
+                        person_id: r.get(4)?,
+                        image_register_id: r.get(5)?,
+                        requester_kubun: RequesterKubun::from_label(&kubun)
+                            .unwrap_or(RequesterKubun::Honnin),
+                        requester_name: r.get(7)?,
+                        fee_yen: r.get(8)?,
+                        channel: r.get(9)?,
+                    },
+                    issued_at: r.get(10)?,
+                    user: r.get(11)?,
+                    terminal: r.get(12)?,
+                    pdf_sha256: r.get(13)?,
+                })
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(rows)
+    }
+
+    // ----- whole-store facts -----------------------------------------------------------------
+
+    pub fn counts(&self) -> Result<StoreCounts> {
+        let c = |t: &str| -> Result<i64> {
+            Ok(self
+                .conn
+                .query_row(&format!("SELECT count(*) FROM {t}"), [], |r| r.get(0))?)
+        };
+        Ok(StoreCounts {
+            koseki: c("koseki")?,
+            persons: c("person")?,
+            jiko: c("jiko")?,
+            fuhyo_entries: c("fuhyo_entry")?,
+            uketsuke: c("uketsuke")?,
+            fujuri: c("fujuri_moushide")?,
+            image_registers: c("image_register")?,
+            image_pages: c("image_page")?,
+            blobs: c("blob")?,
+            local_gaiji: c("local_gaiji")?,
+            users: c("app_user")?,
+            audit_entries: c("audit_log")?,
+            issuances: c("issuance")?,
+        })
+    }
+
+    /// A deterministic SHA-256 over the register content (the tables in `CONTENT_TABLES`,
+    /// rows in key order, every value with its type): equal content gives an equal hash,
+    /// whatever the file's page layout or the staff and audit data.
+    pub fn content_hash(&self) -> Result<String> {
+        let mut h = Sha256::new();
+        for (table, order) in CONTENT_TABLES {
+            h.update(table.as_bytes());
+            h.update([0u8]);
+            let mut stmt = self
+                .conn
+                .prepare(&format!("SELECT * FROM {table} ORDER BY {order}"))?;
+            let n = stmt.column_count();
+            let mut rows = stmt.query([])?;
+            while let Some(r) = rows.next()? {
+                for i in 0..n {
+                    use rusqlite::types::ValueRef;
+                    match r.get_ref(i)? {
+                        ValueRef::Null => h.update([0u8]),
+                        ValueRef::Integer(v) => {
+                            h.update([1u8]);
+                            h.update(v.to_le_bytes());
+                        }
+                        ValueRef::Real(v) => {
+                            h.update([2u8]);
+                            h.update(v.to_le_bytes());
+                        }
+                        ValueRef::Text(b) | ValueRef::Blob(b) => {
+                            h.update([3u8]);
+                            h.update((b.len() as u64).to_le_bytes());
+                            h.update(b);
+                        }
+                    }
+                }
+                h.update([0xffu8]);
+            }
+        }
+        Ok(util::hex(&h.finalize()))
+    }
+
+    /// `PRAGMA integrity_check` and `PRAGMA cipher_integrity_check`; the list of problems
+    /// (empty when sound).
+    pub fn integrity_problems(&self) -> Result<Vec<String>> {
+        let mut problems = Vec::new();
+        let mut stmt = self.conn.prepare("PRAGMA integrity_check")?;
+        for row in stmt.query_map([], |r| r.get::<_, String>(0))? {
+            let row = row?;
+            if row != "ok" {
+                problems.push(row);
+            }
+        }
+        let mut stmt = self.conn.prepare("PRAGMA cipher_integrity_check")?;
+        for row in stmt.query_map([], |r| r.get::<_, String>(0))? {
+            problems.push(format!("cipher: {}", row?));
+        }
+        Ok(problems)
+    }
+}
