@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -f fuzz/Cargo.toml ] || { echo "fuzz: no fuzz targets yet"; exit 0; }
 if ! command -v cargo-fuzz >/dev/null 2>&1; then
-  cargo install --locked cargo-fuzz@0.13.1 >/dev/null
+  cargo install --locked cargo-fuzz@0.13.2 >/dev/null
 fi
 secs="${FUZZ_SECONDS:-20}"
 export RUSTC_BOOTSTRAP=1
