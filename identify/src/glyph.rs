@@ -285,6 +285,9 @@ impl ttf_parser::OutlineBuilder for ContourBuilder {
 struct RasterBuilder {
     r: Rasterizer,
     size: usize,
+    /// Blank border around the em box: ink slightly outside the em still rasterises, and
+    /// anything further out is clamped into the border and cut away.
+    margin: usize,
     scale: f32,
     em_top: f32,
     start: ab_glyph_rasterizer::Point,
@@ -293,11 +296,14 @@ struct RasterBuilder {
 
 impl RasterBuilder {
     fn new(size: usize, upem: f32, em_top: f32) -> Self {
-        let size = size.max(1);
+        let size = size.clamp(1, 4096);
+        let margin = size / 4 + 1;
         let p = point(0.0, 0.0);
+        let side = size + 2 * margin;
         RasterBuilder {
-            r: Rasterizer::new(size, size),
+            r: Rasterizer::new(side, side),
             size,
+            margin,
             scale: size as f32 / upem.max(1.0),
             em_top,
             start: p,
@@ -305,19 +311,33 @@ impl RasterBuilder {
         }
     }
     fn tr(&self, x: f32, y: f32) -> ab_glyph_rasterizer::Point {
-        // Clamp wild coordinates (hostile fonts) into a band around the canvas; the
-        // rasteriser clips what lies outside.
-        let lim = 4.0 * self.size as f32;
-        point(
-            (x * self.scale).clamp(-lim, lim),
-            ((self.em_top - y) * self.scale).clamp(-lim, lim),
-        )
+        // The rasteriser needs every point inside its canvas (it indexes by position).
+        let m = self.margin as f32;
+        let lim = (self.size + 2 * self.margin) as f32;
+        let fx = x * self.scale + m;
+        let fy = (self.em_top - y) * self.scale + m;
+        let fx = if fx.is_finite() {
+            fx.clamp(0.0, lim)
+        } else {
+            0.0
+        };
+        let fy = if fy.is_finite() {
+            fy.clamp(0.0, lim)
+        } else {
+            0.0
+        };
+        point(fx, fy)
     }
     fn finish(mut self) -> Bitmap {
         self.close_path();
         let mut bm = Bitmap::new(self.size, self.size);
-        self.r
-            .for_each_pixel(|i, a| bm.data[i] = (a.clamp(0.0, 1.0) * 255.0).round() as u8);
+        let (side, m, size) = (self.size + 2 * self.margin, self.margin, self.size);
+        self.r.for_each_pixel(|i, a| {
+            let (x, y) = (i % side, i / side);
+            if x >= m && y >= m && x < m + size && y < m + size {
+                bm.data[(y - m) * size + (x - m)] = (a.clamp(0.0, 1.0) * 255.0).round() as u8;
+            }
+        });
         bm
     }
     fn close_path(&mut self) {
