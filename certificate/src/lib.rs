@@ -5,6 +5,8 @@
 //! [`from_model`] builds the views from `runtime::model`, and [`issue`] records each issuance.
 
 pub mod from_model;
+pub mod image_page;
+pub mod issue;
 pub mod layout;
 pub mod pdf;
 pub mod view;

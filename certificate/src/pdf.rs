@@ -4,6 +4,7 @@
 //! records; each glyph carries its source text (base + selector) so extraction gives the
 //! exact characters back. A character the font lacks is an error, never a fallback glyph.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
 
@@ -62,6 +63,18 @@ impl CertFont {
 
     /// Glyphs for one line: one per character, a variation selector folded into its base.
     pub fn shape(&self, line: &str) -> Result<Vec<KrillaGlyph>, CertificateError> {
+        self.shape_with_gaiji(line, &HashMap::new()).map(|(g, _)| g)
+    }
+
+    /// Like [`CertFont::shape`], but a local gaiji (private-use code point with a glyph image
+    /// in `gaiji`) takes a blank full-width glyph carrying its code point as text; the returned
+    /// list gives (glyph index, code point) for the caller to draw the image there.
+    pub fn shape_with_gaiji(
+        &self,
+        line: &str,
+        gaiji: &HashMap<char, Vec<u8>>,
+    ) -> Result<(Vec<KrillaGlyph>, Vec<(usize, char)>), CertificateError> {
+        let mut slots = Vec::new();
         let face = ttf_parser::Face::parse(&self.data, 0)
             .map_err(|e| CertificateError::Font(PathBuf::new(), e.to_string()))?;
         let upem = f32::from(face.units_per_em());
@@ -84,6 +97,12 @@ impl CertFont {
                         )
                     })?
                 }
+                None if gaiji.contains_key(&c) => {
+                    slots.push((glyphs.len(), c));
+                    face.glyph_index('\u{3000}').ok_or_else(|| {
+                        CertificateError::MissingGlyph("\u{3000}".into(), "U+3000".into())
+                    })?
+                }
                 None => face.glyph_index(c).ok_or_else(|| {
                     CertificateError::MissingGlyph(c.to_string(), cp_list(&c.to_string()))
                 })?,
@@ -99,13 +118,17 @@ impl CertFont {
                 location: None,
             });
         }
-        Ok(glyphs)
+        Ok((glyphs, slots))
     }
 
-    /// Check that every character of `text` has a glyph (IVS included).
-    pub fn covers(&self, text: &str) -> Result<(), CertificateError> {
+    /// Check that every character of `text` has a glyph (IVS included) or a gaiji image.
+    pub fn covers(
+        &self,
+        text: &str,
+        gaiji: &HashMap<char, Vec<u8>>,
+    ) -> Result<(), CertificateError> {
         for line in text.lines() {
-            self.shape(line)?;
+            self.shape_with_gaiji(line, gaiji)?;
         }
         Ok(())
     }
@@ -129,6 +152,8 @@ pub struct PdfAssets<'a> {
     pub seal_png: Option<&'a [u8]>,
     /// For a 謄本 of an image register: `page_images[i]` drawn on page `i` under its lines.
     pub page_images: Vec<Vec<u8>>,
+    /// Local gaiji (private-use code points of the store) and their glyph PNGs.
+    pub gaiji: HashMap<char, Vec<u8>>,
 }
 
 /// Render the certificate's pages to PDF bytes.
@@ -153,11 +178,14 @@ pub fn render(
         for line in lines {
             y += LEADING;
             let (drawn, seal_x) = match (seal.as_ref(), line.find(SEAL_SLOT)) {
-                (Some(_), Some(at)) => (&line[..at], Some(advance_of(font, &line[..at])?)),
+                (Some(_), Some(at)) => (
+                    &line[..at],
+                    Some(advance_of(font, &line[..at], &assets.gaiji)?),
+                ),
                 _ => (line.as_str(), None),
             };
             if !drawn.trim().is_empty() {
-                let glyphs = font.shape(drawn)?;
+                let (glyphs, slots) = font.shape_with_gaiji(drawn, &assets.gaiji)?;
                 surface.draw_glyphs(
                     Point::from_xy(MARGIN_X, y),
                     &glyphs,
@@ -166,6 +194,20 @@ pub fn render(
                     FONT_SIZE,
                     false,
                 );
+                // Local gaiji: their glyph images over the blank glyphs that carry their text.
+                for (at, c) in slots {
+                    let x: f32 = glyphs[..at].iter().map(|g| g.x_advance * FONT_SIZE).sum();
+                    let img = Image::from_png(assets.gaiji[&c].clone().into(), true)
+                        .map_err(CertificateError::Image)?;
+                    surface.push_transform(&Transform::from_translate(
+                        MARGIN_X + x,
+                        y - FONT_SIZE * 0.88,
+                    ));
+                    let size = Size::from_wh(FONT_SIZE, FONT_SIZE)
+                        .ok_or(CertificateError::Image("gaiji size".into()))?;
+                    surface.draw_image(img, size);
+                    surface.pop();
+                }
             }
             if let (Some(img), Some(x)) = (seal.as_ref(), seal_x) {
                 let side = FONT_SIZE * 5.0;
@@ -195,6 +237,15 @@ pub fn render(
         .map_err(|e| CertificateError::Pdf(format!("{e:?}")))
 }
 
-fn advance_of(font: &CertFont, s: &str) -> Result<f32, CertificateError> {
-    Ok(font.shape(s)?.iter().map(|g| g.x_advance * FONT_SIZE).sum())
+fn advance_of(
+    font: &CertFont,
+    s: &str,
+    gaiji: &HashMap<char, Vec<u8>>,
+) -> Result<f32, CertificateError> {
+    Ok(font
+        .shape_with_gaiji(s, gaiji)?
+        .0
+        .iter()
+        .map(|g| g.x_advance * FONT_SIZE)
+        .sum())
 }

@@ -480,3 +480,121 @@ fn write_sample_pdf() {
     )
     .unwrap();
 }
+
+// ---- issuance from a real (encrypted) demo store ----
+
+use certificate::issue::{self, IssueRequest};
+use certificate::view::FuhyoOptions as Opts;
+use runtime::model::RequesterKubun;
+
+fn demo() -> (tempfile::TempDir, runtime::Store) {
+    let dir = tempfile::tempdir().unwrap();
+    let key = runtime::Key::generate();
+    let store = runtime::fixtures::demo_store(&dir.path().join("demo.db"), &key).unwrap();
+    (dir, store)
+}
+
+fn req(
+    kind: layout::CertificateKind,
+    koseki: Option<i64>,
+    person: Option<i64>,
+    image: Option<i64>,
+) -> IssueRequest {
+    IssueRequest {
+        kind,
+        koseki_id: koseki,
+        person_id: person,
+        image_register_id: image,
+        requester_kubun: RequesterKubun::Honnin,
+        requester_name: "山吹　誠一".into(),
+        fee_yen: None,
+        channel: "window".into(),
+        fuhyo_options: Opts::default(),
+    }
+}
+
+#[test]
+fn issuing_records_number_fee_and_pdf_hash() {
+    let (dir, store) = demo();
+    let font = CertFont::ipamj().unwrap();
+    let a = issue::issue(
+        &store,
+        &font,
+        &req(layout::CertificateKind::Zenbu, Some(1), None, None),
+        "clerk",
+        "T01",
+    )
+    .unwrap();
+    let b = issue::issue(
+        &store,
+        &font,
+        &req(layout::CertificateKind::Fuhyo, Some(1), None, None),
+        "clerk",
+        "T01",
+    )
+    .unwrap();
+    assert_eq!(a.record.hakko_no, "0000001");
+    assert_eq!(b.record.hakko_no, "0000002");
+    assert!(a.text.text().contains("発行番号　００００００１"));
+    let log = store.issuances(10).unwrap();
+    assert_eq!(log.len(), 2);
+    assert_eq!(log[1].request.fee_yen, 450);
+    assert_eq!(log[0].request.fee_yen, 300);
+    assert_eq!(
+        log[1].pdf_sha256.as_deref(),
+        Some(runtime::util::sha256_hex(&a.pdf).as_str())
+    );
+    let path = dir.path().join("a.pdf");
+    std::fs::write(&path, &a.pdf).unwrap();
+    let t = poppler("pdftotext", &path, &["-enc", "UTF-8"]);
+    assert!(t.contains("山吹") && t.contains("００００００１"), "{t}");
+}
+
+#[test]
+fn ivs_and_local_gaiji_names_print() {
+    let (dir, store) = demo();
+    let font = CertFont::ipamj().unwrap();
+    // 戸籍 2: 渡邊󠄈 (IVS) and a child whose 名 has the local gaiji U+E000.
+    let out = issue::issue(
+        &store,
+        &font,
+        &req(layout::CertificateKind::Zenbu, Some(2), None, None),
+        "clerk",
+        "T01",
+    )
+    .unwrap();
+    assert!(out.text.text().contains("渡邊\u{E0108}"));
+    let path = dir.path().join("w.pdf");
+    std::fs::write(&path, &out.pdf).unwrap();
+    let t = poppler("pdftotext", &path, &["-enc", "UTF-8"]);
+    assert!(t.contains("渡邊\u{E0108}"), "IVS lost:\n{t}");
+    assert!(t.contains('\u{E000}'), "local gaiji code point lost:\n{t}");
+}
+
+#[test]
+fn kojin_and_image_copy_issue() {
+    let (_dir, store) = demo();
+    let font = CertFont::ipamj().unwrap();
+    let k = store.koseki(1).unwrap().unwrap();
+    let pid = k.persons[2].id;
+    let kojin = issue::issue(
+        &store,
+        &font,
+        &req(layout::CertificateKind::Kojin, None, Some(pid), None),
+        "clerk",
+        "T01",
+    )
+    .unwrap();
+    assert!(kojin.text.text().contains("【名】陽菜"));
+    assert!(!kojin.text.text().contains("【名】翔太"));
+    let img = issue::issue(
+        &store,
+        &font,
+        &req(layout::CertificateKind::ImageCopy, None, None, Some(1)),
+        "clerk",
+        "T01",
+    )
+    .unwrap();
+    assert_eq!(img.text.pages.len(), 3);
+    assert_eq!(store.issuances(1).unwrap()[0].request.fee_yen, 750);
+}

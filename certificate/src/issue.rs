@@ -1,0 +1,284 @@
+//! Issuing a certificate from the store: build the text, check every glyph, record the
+//! issuance (the store assigns the 発行番号), render the PDF with that number, and record the
+//! PDF's hash. The caller appends the audit entry (it knows the session and terminal).
+
+use std::collections::HashMap;
+
+use runtime::Store;
+use runtime::model::{
+    CertificateKind as StoreKind, ImageRegisterKind, Issuance as StoreIssuance, IssuanceRequest,
+    KosekiStatus, RequesterKubun,
+};
+use wareki::{Gregorian, WarekiDate};
+
+use crate::layout::{self, CertificateKind, CertificateText, Issuance};
+use crate::view::{FuhyoOptions, Signature};
+use crate::{CertFont, CertificateError, PdfAssets, from_model, image_page};
+
+/// Store meta keys for the issuing office (set once by the administrator).
+pub const META_OFFICE: &str = "certificate.office";
+pub const META_MAYOR: &str = "certificate.mayor_name";
+/// SHA-256 of the seal PNG in the blob table.
+pub const META_SEAL: &str = "certificate.seal_sha256";
+
+/// What to issue, for whom.
+#[derive(Clone, Debug)]
+pub struct IssueRequest {
+    pub kind: CertificateKind,
+    pub koseki_id: Option<i64>,
+    /// 個人事項: the member; for 全部事項 / 附票 a person id also selects their 戸籍.
+    pub person_id: Option<i64>,
+    pub image_register_id: Option<i64>,
+    pub requester_kubun: RequesterKubun,
+    pub requester_name: String,
+    /// `None`: the standard fee for the kind ([`standard_fee`]).
+    pub fee_yen: Option<u32>,
+    /// window, postal, cli …
+    pub channel: String,
+    pub fuhyo_options: FuhyoOptions,
+}
+
+/// A finished issuance.
+pub struct Issued {
+    pub record: StoreIssuance,
+    pub text: CertificateText,
+    pub pdf: Vec<u8>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum IssueError {
+    #[error(transparent)]
+    Store(#[from] runtime::StoreError),
+    #[error(transparent)]
+    Certificate(#[from] CertificateError),
+    #[error("{0}")]
+    Request(String),
+}
+
+/// 手数料: 現在戸籍 450 yen, 除籍・改製原 750, 附票の写し 300; 公用 is free.
+pub fn standard_fee(kind: CertificateKind, closed: bool, kubun: RequesterKubun) -> u32 {
+    if kubun == RequesterKubun::Koyo {
+        return 0;
+    }
+    match kind {
+        CertificateKind::Fuhyo => 300,
+        CertificateKind::ImageCopy => 750,
+        _ if closed => 750,
+        _ => 450,
+    }
+}
+
+/// Today in Japan (UTC+9, no DST), as a 和暦 string with full-width digits.
+pub fn today_wareki() -> String {
+    let days = (runtime::util::now_unix() + 9 * 3600).div_euclid(86_400);
+    let (y, m, d) = civil_from_days(days);
+    Gregorian::new(y as i32, m as u8, d as u8)
+        .and_then(|g| WarekiDate::from_gregorian(g).ok())
+        .map(|w| w.to_fullwidth())
+        .unwrap_or_default()
+}
+
+fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    // Howard Hinnant's days → civil algorithm.
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (if m <= 2 { y + 1 } else { y }, m, d)
+}
+
+/// The issuing office from the store (defaults name the fictional city of the demo).
+pub fn signature(store: &Store) -> Result<Signature, IssueError> {
+    Ok(Signature {
+        office: store
+            .meta(META_OFFICE)?
+            .unwrap_or_else(|| "架空県みなと市長".to_string()),
+        mayor_name: store
+            .meta(META_MAYOR)?
+            .unwrap_or_else(|| "港　　太　郎".to_string()),
+        issue_date: today_wareki(),
+    })
+}
+
+fn gaiji_map(store: &Store) -> Result<HashMap<char, Vec<u8>>, IssueError> {
+    Ok(store
+        .local_gaiji()?
+        .into_iter()
+        .map(|g| (g.code_point, g.glyph_png))
+        .collect())
+}
+
+/// Build the certificate text for `req` with a given 発行番号 (also used for previews).
+pub fn build_text(
+    store: &Store,
+    req: &IssueRequest,
+    number: u64,
+    sig: &Signature,
+) -> Result<(CertificateText, Vec<Vec<u8>>, bool), IssueError> {
+    let iss = Issuance {
+        issue_number: number,
+        signature: sig,
+    };
+    if req.kind == CertificateKind::ImageCopy {
+        let id = req
+            .image_register_id
+            .ok_or_else(|| IssueError::Request("an image register id is needed".into()))?;
+        let reg = store
+            .image_register(id)?
+            .ok_or_else(|| IssueError::Request(format!("image register {id} not found")))?;
+        let mut pngs = Vec::new();
+        for p in &reg.pages {
+            let (mt, bytes) = store
+                .blob(&p.sha256)?
+                .ok_or_else(|| IssueError::Request(format!("page image {} missing", p.sha256)))?;
+            pngs.push(image_page::to_png(&bytes, &mt)?);
+        }
+        let label = match reg.kind {
+            ImageRegisterKind::Joseki => "除籍",
+            ImageRegisterKind::Fuhyo => "除附票",
+            ImageRegisterKind::Kaiseigen => "改製原戸籍",
+            ImageRegisterKind::Other => "帳簿",
+        };
+        let midashi = format!("{}　{}", reg.honseki.display.text, reg.hittosha.display());
+        return Ok((
+            layout::image_copy(&midashi, label, pngs.len(), &iss),
+            pngs,
+            true,
+        ));
+    }
+    let koseki_id = match (req.koseki_id, req.person_id) {
+        (Some(k), _) => k,
+        (None, Some(p)) => {
+            store
+                .person(p)?
+                .ok_or_else(|| IssueError::Request(format!("person {p} not found")))?
+                .koseki_id
+        }
+        (None, None) => {
+            return Err(IssueError::Request(
+                "a 戸籍 id or a person id is needed".into(),
+            ));
+        }
+    };
+    let k = store
+        .koseki(koseki_id)?
+        .ok_or_else(|| IssueError::Request(format!("戸籍 {koseki_id} not found")))?;
+    let closed = k.status != KosekiStatus::Genzai;
+    let text = match req.kind {
+        CertificateKind::Zenbu => layout::zenbu(&from_model::koseki_view(&k), &iss),
+        CertificateKind::Kojin => {
+            let pid = req
+                .person_id
+                .ok_or_else(|| IssueError::Request("個人事項証明書 needs a person id".into()))?;
+            let idx = from_model::member_index(&k, pid).ok_or_else(|| {
+                IssueError::Request(format!("person {pid} is not in 戸籍 {koseki_id}"))
+            })?;
+            layout::kojin(&from_model::koseki_view(&k), &[idx], &iss)
+        }
+        CertificateKind::Fuhyo => {
+            let entries = store.fuhyo(k.id)?;
+            layout::fuhyo(
+                &from_model::fuhyo_view(&k, &entries),
+                req.fuhyo_options,
+                &iss,
+            )
+        }
+        CertificateKind::ImageCopy => unreachable!("handled above"),
+    };
+    Ok((text, Vec::new(), closed))
+}
+
+fn store_kind(k: CertificateKind) -> StoreKind {
+    match k {
+        CertificateKind::Zenbu => StoreKind::Zenbu,
+        CertificateKind::Kojin => StoreKind::Kojin,
+        CertificateKind::Fuhyo => StoreKind::Fuhyo,
+        CertificateKind::ImageCopy => StoreKind::ImageCopy,
+    }
+}
+
+/// Issue: check, record (assigns 発行番号), render, record the PDF hash.
+pub fn issue(
+    store: &Store,
+    font: &CertFont,
+    req: &IssueRequest,
+    user: &str,
+    terminal: &str,
+) -> Result<Issued, IssueError> {
+    let sig = signature(store)?;
+    let gaiji = gaiji_map(store)?;
+    // Check first, so a glyph we cannot print never consumes a 発行番号.
+    let (probe, _, closed) = build_text(store, req, 0, &sig)?;
+    font.covers(&probe.text(), &gaiji)?;
+    let seal = match store.meta(META_SEAL)? {
+        Some(sha) => store.blob(&sha)?.map(|(_, b)| b),
+        None => None,
+    };
+    let request = IssuanceRequest {
+        kind: store_kind(req.kind),
+        koseki_id: req.koseki_id,
+        person_id: req.person_id,
+        image_register_id: req.image_register_id,
+        requester_kubun: req.requester_kubun,
+        requester_name: req.requester_name.clone(),
+        fee_yen: req
+            .fee_yen
+            .unwrap_or_else(|| standard_fee(req.kind, closed, req.requester_kubun)),
+        channel: req.channel.clone(),
+    };
+    let record = store.record_issuance(&request, user, terminal)?;
+    let number: u64 = record
+        .hakko_no
+        .parse()
+        .map_err(|_| IssueError::Request(format!("発行番号 {:?}", record.hakko_no)))?;
+    let (text, page_images, _) = build_text(store, req, number, &sig)?;
+    let assets = PdfAssets {
+        seal_png: seal.as_deref(),
+        page_images,
+        gaiji,
+    };
+    let pdf = crate::pdf::render(&text, font, &assets)?;
+    store.set_issuance_pdf(record.id, &runtime::util::sha256_hex(&pdf))?;
+    let record = StoreIssuance {
+        pdf_sha256: Some(runtime::util::sha256_hex(&pdf)),
+        ..record
+    };
+    Ok(Issued { record, text, pdf })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn civil_dates() {
+        assert_eq!(civil_from_days(0), (1970, 1, 1));
+        assert_eq!(civil_from_days(20_454), (2026, 1, 1));
+        assert_eq!(civil_from_days(-1), (1969, 12, 31));
+    }
+
+    #[test]
+    fn fees() {
+        assert_eq!(
+            standard_fee(CertificateKind::Zenbu, false, RequesterKubun::Honnin),
+            450
+        );
+        assert_eq!(
+            standard_fee(CertificateKind::Zenbu, true, RequesterKubun::Daisansha),
+            750
+        );
+        assert_eq!(
+            standard_fee(CertificateKind::Fuhyo, false, RequesterKubun::Honnin),
+            300
+        );
+        assert_eq!(
+            standard_fee(CertificateKind::Zenbu, false, RequesterKubun::Koyo),
+            0
+        );
+    }
+}
