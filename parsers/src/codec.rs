@@ -77,6 +77,14 @@ impl Encoding {
             .ok_or_else(|| UnknownEncoding(name.to_string()))
     }
 
+    /// The encoding for a CLI name with a vendor code table for gaiji (JEF extended and
+    /// user-defined areas, IBM user-defined codes).
+    pub fn with_gaiji(name: &str, gaiji: Arc<moji::GaijiMap>) -> Result<Encoding, UnknownEncoding> {
+        crate::moji_codec::with_gaiji(&name.to_ascii_lowercase(), gaiji)
+            .map(Encoding)
+            .ok_or_else(|| UnknownEncoding(name.to_string()))
+    }
+
     /// Plain ASCII text (PIC N as UTF-16BE): for tests and ASCII files.
     pub fn ascii() -> Encoding {
         Encoding(Arc::new(Ascii))

@@ -8,8 +8,11 @@ pub mod codec;
 pub mod copybook;
 pub mod decimal;
 pub mod decode;
+pub mod dump;
 pub mod layout;
 mod moji_codec;
+pub mod reader;
+pub mod table;
 pub mod value;
 pub mod writer;
 
@@ -18,5 +21,35 @@ pub use copybook::{CopybookError, SourceFormat, parse_copybook};
 pub use decimal::Decimal;
 pub use decode::{DecodeOptions, FieldProblem, JsonSink, RecordDecoder, Sink, ValueSink};
 pub use layout::{Codec, Item, ItemKind, Layout, Occurs, RecordLayout, SignPosition};
+pub use reader::{
+    DataFile, DecodedRecord, Framing, Plan, RawRecord, ReadResult, ReadSpec, RecordError,
+    RecordTypeRule, SpecError, TrailerCountRule, TrailerResult, read_all,
+};
 pub use value::Value;
 pub use writer::{RecordWriter, WriteError};
+
+/// Problems loading a layout file.
+#[derive(Debug, thiserror::Error)]
+pub enum LayoutFileError {
+    #[error("cannot read: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("{0}")]
+    Copybook(#[from] CopybookError),
+    #[error("{0}")]
+    Table(#[from] table::TableError),
+}
+
+/// Loads a layout: a layout table when the file name ends in `.csv` or `.tsv`, else a
+/// copybook (format detected).
+pub fn load_layout(path: &std::path::Path) -> Result<Layout, LayoutFileError> {
+    let text = std::fs::read_to_string(path)?;
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(|e| e.to_ascii_lowercase());
+    match ext.as_deref() {
+        Some("csv") => Ok(table::parse_layout_table(&text, b',')?),
+        Some("tsv") => Ok(table::parse_layout_table(&text, b'\t')?),
+        _ => Ok(parse_copybook(&text, SourceFormat::Auto)?),
+    }
+}

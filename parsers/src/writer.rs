@@ -318,6 +318,23 @@ impl<'a> RecordWriter<'a> {
     }
 }
 
+/// Encodes one field's value alone (record-type discriminators, tests).
+pub fn encode_field(codec: &Codec, value: &Value, encoding: &Encoding) -> Result<Vec<u8>, String> {
+    let layout = RecordLayout {
+        name: String::new(),
+        items: Vec::new(),
+        max_len: 0,
+        min_len: 0,
+        renames: Vec::new(),
+        odo_slots: 0,
+        has_odo: false,
+    };
+    let w = RecordWriter::new(&layout, encoding);
+    let mut out = Vec::new();
+    w.field(codec, Some(value), &mut out)?;
+    Ok(out)
+}
+
 fn pad(out: &mut Vec<u8>, start: usize, len: usize, pad: &[u8]) -> Result<(), String> {
     let n = out.len() - start;
     if n > len {

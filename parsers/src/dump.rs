@@ -1,0 +1,288 @@
+//! `koseki dump`: every record of a file as JSON lines or CSV, decoded in parallel batches
+//! with the output in file order. Problems go to a callback, never silently dropped.
+
+use std::io::{self, Write};
+
+use rayon::prelude::*;
+
+use crate::decode::{DecodeOptions, JsonSink, RecordDecoder};
+use crate::layout::{Item, ItemKind, RecordLayout};
+use crate::reader::{Plan, RawRecord, RecordError, TrailerResult};
+use crate::value::Value;
+
+/// Output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Jsonl,
+    Csv,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct DumpOptions {
+    pub format: Format,
+    pub decode: DecodeOptions,
+    /// Stop after this many problems.
+    pub max_errors: Option<usize>,
+    /// Records per parallel batch.
+    pub batch: usize,
+}
+
+impl Default for DumpOptions {
+    fn default() -> Self {
+        DumpOptions {
+            format: Format::Jsonl,
+            decode: DecodeOptions::default(),
+            max_errors: None,
+            batch: 1 << 16,
+        }
+    }
+}
+
+/// What a dump did.
+#[derive(Debug, Default, Clone)]
+pub struct DumpSummary {
+    pub records: usize,
+    pub written: usize,
+    pub errors: usize,
+    /// `--max-errors` was reached before the end of the file.
+    pub stopped_early: bool,
+    pub trailers: Vec<TrailerResult>,
+}
+
+/// Dumps `data` to `out`; each problem is passed to `on_error` (in file order).
+pub fn dump(
+    plan: &Plan<'_>,
+    data: &[u8],
+    options: &DumpOptions,
+    out: &mut dyn Write,
+    on_error: &mut dyn FnMut(&RecordError),
+) -> io::Result<DumpSummary> {
+    let mut summary = DumpSummary::default();
+    let mut records = plan.records(data);
+    let mut batch: Vec<RawRecord<'_>> = Vec::with_capacity(options.batch);
+    let csv_cols = if options.format == Format::Csv {
+        // One header over every layout in the plan (single-layout files are the usual case).
+        let cols = csv_columns(&plan.layout.records);
+        let header: Vec<String> = cols.iter().map(|c| csv_quote(&c.0)).collect();
+        writeln!(out, "{}", header.join(","))?;
+        Some(cols)
+    } else {
+        None
+    };
+    let limit = options.max_errors.unwrap_or(usize::MAX);
+    let mut framing_errors: Vec<RecordError> = Vec::new();
+    loop {
+        batch.clear();
+        framing_errors.clear();
+        for r in records.by_ref() {
+            match r {
+                Ok(raw) => batch.push(raw),
+                Err(e) => framing_errors.push(e),
+            }
+            if batch.len() >= options.batch || !framing_errors.is_empty() {
+                break;
+            }
+        }
+        if batch.is_empty() && framing_errors.is_empty() {
+            break;
+        }
+        summary.records += batch.len();
+        // Decode in parallel chunks; each chunk gives its output bytes and its problems.
+        let chunk = (batch.len() / (rayon::current_num_threads() * 8)).clamp(64, 4096);
+        let results: Vec<(Vec<u8>, Vec<RecordError>, usize)> = batch
+            .par_chunks(chunk)
+            .map(|recs| match &csv_cols {
+                None => json_chunk(plan, recs, options.decode),
+                Some(cols) => csv_chunk(plan, recs, options.decode, cols),
+            })
+            .collect();
+        for (bytes, errs, n) in results {
+            out.write_all(&bytes)?;
+            summary.written += n;
+            for e in &errs {
+                summary.errors += 1;
+                on_error(e);
+                if summary.errors >= limit {
+                    summary.stopped_early = true;
+                    return Ok(summary);
+                }
+            }
+        }
+        for e in &framing_errors {
+            summary.errors += 1;
+            on_error(e);
+            if summary.errors >= limit {
+                summary.stopped_early = true;
+                return Ok(summary);
+            }
+        }
+    }
+    summary.trailers = std::mem::take(&mut records.trailer_results);
+    for t in &summary.trailers {
+        if let Some(e) = t.to_error() {
+            summary.errors += 1;
+            on_error(&e);
+        }
+    }
+    Ok(summary)
+}
+
+fn json_chunk(
+    plan: &Plan<'_>,
+    recs: &[RawRecord<'_>],
+    options: DecodeOptions,
+) -> (Vec<u8>, Vec<RecordError>, usize) {
+    let mut out = Vec::with_capacity(recs.iter().map(|r| r.bytes.len() * 2).sum());
+    let mut errs = Vec::new();
+    let mut problems = Vec::new();
+    let mut sink = JsonSink::new();
+    let mut written = 0;
+    let decoders: Vec<RecordDecoder<'_>> = plan
+        .layout
+        .records
+        .iter()
+        .map(|r| RecordDecoder::new(r, plan.encoding, options))
+        .collect();
+    for raw in recs {
+        sink.out.clear();
+        problems.clear();
+        decoders[raw.layout].decode(raw.bytes, &mut sink, &mut problems);
+        if problems.is_empty() {
+            out.extend_from_slice(&sink.out);
+            out.push(b'\n');
+            written += 1;
+        } else {
+            errs.extend(problems.drain(..).map(|p| RecordError {
+                record: raw.number,
+                offset: raw.offset + p.offset,
+                field: Some(p.field),
+                message: p.message,
+            }));
+        }
+    }
+    (out, errs, written)
+}
+
+/// CSV columns: (header, path of names and indexes to the value).
+pub type Column = (String, Vec<PathStep>);
+
+#[derive(Debug, Clone)]
+pub enum PathStep {
+    Name(String),
+    Index(usize),
+}
+
+/// Flattened column names: leaf names, with `_n` (from 1) for OCCURS elements; a leaf name
+/// used twice is qualified by its parents (`PARENT.LEAF`).
+pub fn csv_columns(records: &[RecordLayout]) -> Vec<Column> {
+    let mut raw: Vec<(Vec<String>, Vec<PathStep>)> = Vec::new();
+    fn walk(
+        items: &[Item],
+        names: &mut Vec<String>,
+        path: &mut Vec<PathStep>,
+        out: &mut Vec<(Vec<String>, Vec<PathStep>)>,
+    ) {
+        for it in items {
+            if it.filler {
+                // A FILLER group's named children still come out, at the group's level.
+                if let ItemKind::Group(c) = &it.kind {
+                    walk(c, names, path, out);
+                }
+                continue;
+            }
+            let n = it.occurs.as_ref().map(|o| o.max);
+            let reps: Vec<Option<usize>> = match n {
+                Some(n) => (0..n).map(Some).collect(),
+                None => vec![None],
+            };
+            for rep in reps {
+                let label = match rep {
+                    Some(k) => format!("{}_{}", it.name, k + 1),
+                    None => it.name.clone(),
+                };
+                names.push(label);
+                path.push(PathStep::Name(it.name.clone()));
+                if let Some(k) = rep {
+                    path.push(PathStep::Index(k));
+                }
+                match &it.kind {
+                    ItemKind::Group(c) => walk(c, names, path, out),
+                    ItemKind::Field(_) => out.push((names.clone(), path.clone())),
+                }
+                if rep.is_some() {
+                    path.pop();
+                }
+                path.pop();
+                names.pop();
+            }
+        }
+    }
+    for r in records {
+        walk(&r.items, &mut Vec::new(), &mut Vec::new(), &mut raw);
+    }
+    let mut cols: Vec<Column> = Vec::new();
+    for (names, path) in &raw {
+        let leaf = names.last().cloned().unwrap_or_default();
+        let dup = raw.iter().filter(|(n, _)| n.last() == Some(&leaf)).count() > 1;
+        let mut label = if dup { names.join(".") } else { leaf };
+        if cols.iter().any(|(l, _)| *l == label) {
+            label = names.join(".");
+        }
+        if cols.iter().any(|(l, _)| *l == label) {
+            continue; // same field in two record layouts: one column
+        }
+        cols.push((label, path.clone()));
+    }
+    cols
+}
+
+fn lookup<'v>(v: &'v Value, path: &[PathStep]) -> Option<&'v Value> {
+    let mut cur = v;
+    for s in path {
+        cur = match (s, cur) {
+            (PathStep::Name(n), Value::Group(_)) => cur.get(n)?,
+            (PathStep::Index(i), Value::Array(a)) => a.get(*i)?,
+            _ => return None,
+        };
+    }
+    Some(cur)
+}
+
+fn csv_quote(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+fn csv_chunk(
+    plan: &Plan<'_>,
+    recs: &[RawRecord<'_>],
+    options: DecodeOptions,
+    cols: &[Column],
+) -> (Vec<u8>, Vec<RecordError>, usize) {
+    let mut out = Vec::new();
+    let mut errs = Vec::new();
+    let mut written = 0;
+    for raw in recs {
+        let (v, e) = plan.decode_value(raw, options);
+        if !e.is_empty() {
+            errs.extend(e);
+            continue;
+        }
+        for (k, (_, path)) in cols.iter().enumerate() {
+            if k > 0 {
+                out.push(b',');
+            }
+            match lookup(&v, path) {
+                Some(Value::Text(s)) => out.extend_from_slice(csv_quote(s).as_bytes()),
+                Some(Value::Number(d)) => d.write_to(&mut out),
+                _ => {}
+            }
+        }
+        out.push(b'\n');
+        written += 1;
+    }
+    (out, errs, written)
+}
