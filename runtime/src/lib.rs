@@ -5,12 +5,15 @@
 //! read with [`store::Store::koseki`], find with [`store::Store::search`], and log every
 //! read and change through [`audit`].
 
+pub mod audit;
+pub mod auth;
 pub mod error;
 pub mod fixtures;
 pub mod fold;
 pub mod key;
 pub mod model;
 pub mod store;
+pub mod totp;
 pub mod util;
 
 pub use error::{Result, StoreError};

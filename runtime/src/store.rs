@@ -18,10 +18,13 @@ use crate::model::*;
 use crate::util;
 
 /// Ordered schema migrations: (version, SQL). Append new files; never edit a shipped one.
-const MIGRATIONS: &[(u32, &str)] = &[(1, include_str!("../migrations/0001_initial.sql"))];
+const MIGRATIONS: &[(u32, &str)] = &[
+    (1, include_str!("../migrations/0001_initial.sql")),
+    (2, include_str!("../migrations/0002_totp_replay.sql")),
+];
 
 /// The newest schema version this program knows.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// Tables whose content is the register itself: hashed by [`Store::content_hash`] and counted
 /// by backups. Staff, sessions and audit are not content (they differ between rounds).
