@@ -105,7 +105,11 @@ pub struct ReadFile {
     pub gaiji: Vec<(u16, bool, usize)>,
 }
 
+/// Domain fields that link records to each other.
+pub const KEY_FIELDS: &[&str] = &["koseki_id", "person_id", "kisai_jun"];
+
 struct Resolved {
+    domain: String,
     spec: FieldSpec,
     loc: FieldLoc,
     tag: Option<FieldLoc>,
@@ -177,13 +181,14 @@ pub fn read_file(
     };
 
     let mut resolved = Vec::new();
-    for m in spec.fields.values() {
+    for (domain, m) in &spec.fields {
         let s = m.spec();
         let loc = need(&s.field, &didx)?;
         let opt = |n: &Option<String>| -> Result<Option<FieldLoc>, Error> {
             n.as_deref().map(|n| need(n, &didx)).transpose()
         };
         resolved.push(Resolved {
+            domain: domain.clone(),
             tag: opt(&s.tag)?,
             value: opt(&s.value)?,
             count: opt(&s.count)?,
@@ -223,6 +228,7 @@ pub fn read_file(
     let family = encoding.codec().family();
     let mut record_no = 0u64;
     let mut offset = 0usize;
+    let mut trailer_at: Option<(u64, usize)> = None;
     let quarantine = |staged: &mut StagedFile, record: u64, off: usize, f: Fault, raw: &[u8]| {
         staged.quarantine.push(QuarantineItem {
             file: spec.data.clone(),
@@ -242,8 +248,8 @@ pub fn read_file(
             let raw = &bytes[offset..];
             staged.read += 1;
             let f = Fault {
-                field: "*".into(),
-                kind: "truncated",
+                field: String::new(),
+                kind: "truncated_record",
                 reason: format!("truncated record: {} of {rec_len} bytes", raw.len()),
             };
             quarantine(&mut staged, record_no, offset, f, raw);
@@ -272,6 +278,7 @@ pub fn read_file(
         match kind {
             RecordKind::Header => {}
             RecordKind::Trailer => {
+                trailer_at = Some((record_no, offset));
                 if let Some(loc) = &trailer_loc {
                     match number(rec, loc, family) {
                         Ok(n) => staged.trailer_count = Some(n.parse::<u64>().unwrap_or(0)),
@@ -314,7 +321,22 @@ pub fn read_file(
                     }
                 }
                 match fault {
-                    Some(f) => quarantine(&mut staged, record_no, offset, f, rec),
+                    Some(f) => {
+                        // Keep what can still be read of its keys, so records that depend on
+                        // it are held with it rather than reported as orphans.
+                        let mut keys = Vec::new();
+                        for r in resolved
+                            .iter()
+                            .filter(|r| KEY_FIELDS.contains(&r.domain.as_str()))
+                        {
+                            let v = convert(rec, r, &encoding, ctx, &mut Vec::new())
+                                .ok()
+                                .map(|v| v.key());
+                            keys.push((r.domain.clone(), v.filter(|k| !k.is_empty())));
+                        }
+                        staged.quarantined_keys.push((record_no, keys));
+                        quarantine(&mut staged, record_no, offset, f, rec)
+                    }
                     None => {
                         let i = staged.rows.len();
                         gaiji.extend(met.into_iter().map(|(c, l)| (c, l, i)));
@@ -328,6 +350,40 @@ pub fn read_file(
             }
         }
         offset = end;
+    }
+    // The trailer's own problems concern the file, not a data record: listed apart.
+    if let Some(loc) = &trailer_loc {
+        let problem = match (trailer_at, staged.trailer_count) {
+            (None, _) => Some((
+                record_no + 1,
+                bytes.len(),
+                String::new(),
+                "missing_trailer",
+                "no trailer record: the file ends without one".to_string(),
+                Vec::new(),
+            )),
+            (Some((r, off)), Some(n)) if n != staged.read => Some((
+                r,
+                off,
+                loc.name.clone(),
+                "wrong_trailer_count",
+                format!("trailer counts {n} data records, {} were read", staged.read),
+                bytes[off..(off + rec_len).min(bytes.len())].to_vec(),
+            )),
+            _ => None,
+        };
+        if let Some((record, off, field, kind, reason, raw)) = problem {
+            staged.file_problems.push(QuarantineItem {
+                file: spec.data.clone(),
+                record,
+                offset: off as u64,
+                field,
+                reason,
+                kind: kind.to_string(),
+                entity: spec.entity.clone(),
+                raw_hex: hex(&raw),
+            });
+        }
     }
     Ok(ReadFile {
         staged,
@@ -357,6 +413,15 @@ fn slice<'r>(rec: &'r [u8], loc: &FieldLoc, index: usize) -> &'r [u8] {
 /// A numeric field (or a group of zoned digits) as a plain decimal string.
 fn number(rec: &[u8], loc: &FieldLoc, family: Family) -> Result<String, String> {
     number_at(rec, loc, 0, family)
+}
+
+/// The fault kind for a number that does not decode, by its codec.
+fn bad_number(loc: &FieldLoc) -> &'static str {
+    match loc.codec {
+        Some(Codec::Packed { .. }) => "bad_packed",
+        Some(Codec::Binary { .. }) => "bad_binary",
+        _ => "bad_zoned",
+    }
 }
 
 fn number_at(rec: &[u8], loc: &FieldLoc, index: usize, family: Family) -> Result<String, String> {
@@ -417,7 +482,8 @@ fn convert(
     let numeric = loc.codec.is_some_and(|c| c.is_numeric());
     let v = match conv {
         Conv::Text | Conv::Kana => {
-            let (t, raw) = text_at(rec, loc, 0, enc).map_err(|e| fault("undefined_code", e))?;
+            let (t, raw) =
+                text_at(rec, loc, 0, enc).map_err(|e| fault("undefined_character", e))?;
             if t.is_empty() {
                 Value::Empty
             } else {
@@ -434,7 +500,7 @@ fn convert(
         }
         Conv::Id => {
             if numeric {
-                let n = number(rec, loc, family).map_err(|e| fault("bad_number", e))?;
+                let n = number(rec, loc, family).map_err(|e| fault(bad_number(loc), e))?;
                 if n.trim_start_matches('-') == "0" {
                     Value::Empty
                 } else {
@@ -451,18 +517,18 @@ fn convert(
             }
         }
         Conv::Number => Value::Number {
-            n: number(rec, loc, family).map_err(|e| fault("bad_number", e))?,
+            n: number(rec, loc, family).map_err(|e| fault(bad_number(loc), e))?,
         },
         Conv::Date => {
-            let n = number(rec, loc, family).map_err(|e| fault("bad_date", e))?;
+            let n = number(rec, loc, family).map_err(|e| fault("impossible_date", e))?;
             let v: u32 = n
                 .parse()
-                .map_err(|_| fault("bad_date", format!("date {n} is not GYYMMDD")))?;
+                .map_err(|_| fault("impossible_date", format!("date {n} is not GYYMMDD")))?;
             if v == 0 {
                 Value::Empty
             } else {
                 let date = WarekiDate::from_gyymmdd(v)
-                    .map_err(|e| fault("bad_date", format!("{n:0>7}: {e}")))?;
+                    .map_err(|e| fault("impossible_date", format!("{n:0>7}: {e}")))?;
                 Value::Date {
                     date,
                     vendor: format!("{v:07}"),
@@ -471,7 +537,7 @@ fn convert(
         }
         Conv::Code => {
             let code = if numeric {
-                number(rec, loc, family).map_err(|e| fault("bad_number", e))?
+                number(rec, loc, family).map_err(|e| fault(bad_number(loc), e))?
             } else {
                 text_at(rec, loc, 0, enc)
                     .map_err(|e| fault("undefined_code", e))?
@@ -539,7 +605,8 @@ fn items(
     let table = r.spec.table.as_deref().and_then(|t| ctx.tables.get(t));
     let mut out = Vec::new();
     for i in 0..n {
-        let at = |l: &FieldLoc| format!("{}({})", l.name, i + 1);
+        // The field is named as the copybook names it; the occurrence goes in the reason.
+        let at = |l: &FieldLoc| l.name.clone();
         let (code, _) = text_at(rec, tag, i, enc).map_err(|e| Fault {
             field: at(tag),
             kind: "undefined_code",
@@ -553,7 +620,11 @@ fn items(
             Some(t) => t.get(&code).map(str::to_string).ok_or_else(|| Fault {
                 field: at(tag),
                 kind: "undefined_code",
-                reason: format!("item tag {code:?} is not in code table {}", t.name),
+                reason: format!(
+                    "item {}: tag {code:?} is not in code table {}",
+                    i + 1,
+                    t.name
+                ),
             })?,
             None => code.clone(),
         };
@@ -567,8 +638,8 @@ fn items(
         if name.ends_with('日') && wareki::Era::ALL.iter().any(|e| text.starts_with(e.kanji())) {
             WarekiDate::parse(&text).map_err(|e| Fault {
                 field: at(val),
-                kind: "bad_date",
-                reason: format!("【{name}】{text}: {e}"),
+                kind: "impossible_date",
+                reason: format!("item {}: 【{name}】{text}: {e}", i + 1),
             })?;
         }
         out.push(TagItem {
@@ -673,6 +744,13 @@ sex={field='T-SEX',as='code',table='sex'}
         .unwrap();
         let s = &r.staged;
         assert_eq!(s.trailer_count, Some(4));
+        // 5 read (the truncated tail counts) against a trailer of 4.
+        assert_eq!(s.file_problems.len(), 1);
+        assert_eq!(s.file_problems[0].kind, "wrong_trailer_count");
+        assert_eq!(
+            (s.file_problems[0].record, s.file_problems[0].field.as_str()),
+            (6, "T-T-CNT")
+        );
         assert_eq!(s.read, 5);
         assert_eq!(s.rows.len(), 2);
         let q: Vec<(u64, &str, &str)> = s
@@ -683,9 +761,9 @@ sex={field='T-SEX',as='code',table='sex'}
         assert_eq!(
             q,
             vec![
-                (3, "T-BIRTH", "bad_date"),
+                (3, "T-BIRTH", "impossible_date"),
                 (4, "T-SEX", "undefined_code"),
-                (7, "*", "truncated")
+                (7, "", "truncated_record")
             ]
         );
         assert_eq!(s.quarantine[0].offset, 48);

@@ -27,6 +27,14 @@ pub struct StagedFile {
     pub vendor: Vec<String>,
     pub rows: Vec<Row>,
     pub quarantine: Vec<QuarantineItem>,
+    /// Problems of the file itself (missing trailer, trailer count that disagrees): listed
+    /// with the quarantine, not counted as records.
+    pub file_problems: Vec<QuarantineItem>,
+    /// Records held back because a record they depend on was quarantined (a person whose
+    /// 戸籍 record is bad…): not loaded, counted, listed with their cause.
+    pub held: Vec<QuarantineItem>,
+    /// Key fields (domain name → value, `None` when unreadable) of quarantined records.
+    pub quarantined_keys: Vec<(u64, Vec<(String, Option<String>)>)>,
     /// Count the trailer states, when the file has a trailer.
     pub trailer_count: Option<u64>,
     /// Detail records read (loaded + quarantined).
@@ -45,6 +53,9 @@ impl StagedFile {
             vendor,
             rows: Vec::new(),
             quarantine: Vec::new(),
+            file_problems: Vec::new(),
+            held: Vec::new(),
+            quarantined_keys: Vec::new(),
             trailer_count: None,
             read: 0,
             record_len: 0,
@@ -84,34 +95,51 @@ impl Staged {
             .filter(move |(_, f)| f.spec.entity == entity)
     }
 
-    /// Move rejected rows to their file's quarantine, in record order. `raw` gives the hex
-    /// of a record's bytes (file index, offset).
-    pub fn apply_rejects(&mut self, rejects: Vec<Reject>, raw: impl Fn(usize, u64) -> String) {
-        let mut by_file: Vec<std::collections::BTreeMap<u64, Reject>> =
-            vec![Default::default(); self.files.len()];
-        for r in rejects {
-            // One reason per record: the first rule that rejected it.
-            by_file[r.file].entry(r.record).or_insert(r);
+    /// Move rejected rows to their file's quarantine and held rows to its held list, in
+    /// record order. `raw` gives the hex of a record's bytes (file index, offset).
+    pub fn apply(
+        &mut self,
+        rejects: Vec<Reject>,
+        held: Vec<Reject>,
+        raw: impl Fn(usize, u64) -> String,
+    ) {
+        let n = self.files.len();
+        let mut by_file: Vec<std::collections::BTreeMap<u64, (Reject, bool)>> =
+            vec![Default::default(); n];
+        for (r, is_held) in rejects
+            .into_iter()
+            .map(|r| (r, false))
+            .chain(held.into_iter().map(|r| (r, true)))
+        {
+            // One verdict per record: the first rule that spoke.
+            by_file[r.file].entry(r.record).or_insert((r, is_held));
         }
-        for (fi, rejects) in by_file.into_iter().enumerate() {
-            if rejects.is_empty() {
+        for (fi, verdicts) in by_file.into_iter().enumerate() {
+            if verdicts.is_empty() {
                 continue;
             }
             let file = &mut self.files[fi];
             let mut kept = Vec::with_capacity(file.rows.len());
             for row in std::mem::take(&mut file.rows) {
-                match rejects.get(&row.record) {
+                match verdicts.get(&row.record) {
                     None => kept.push(row),
-                    Some(r) => file.quarantine.push(QuarantineItem {
-                        file: file.spec.data.clone(),
-                        record: row.record,
-                        offset: row.offset,
-                        field: r.field.clone(),
-                        reason: r.reason.clone(),
-                        kind: r.kind.clone(),
-                        entity: file.spec.entity.clone(),
-                        raw_hex: raw(fi, row.offset),
-                    }),
+                    Some((r, is_held)) => {
+                        let item = QuarantineItem {
+                            file: file.spec.data.clone(),
+                            record: row.record,
+                            offset: row.offset,
+                            field: r.field.clone(),
+                            reason: r.reason.clone(),
+                            kind: r.kind.clone(),
+                            entity: file.spec.entity.clone(),
+                            raw_hex: raw(fi, row.offset),
+                        };
+                        if *is_held {
+                            file.held.push(item)
+                        } else {
+                            file.quarantine.push(item)
+                        }
+                    }
                 }
             }
             file.rows = kept;

@@ -8,48 +8,198 @@ use reports::Finding;
 
 use crate::profile::RuleSpec;
 use crate::stage::{Reject, Staged};
-use crate::value::Value;
 
 /// Entities whose rows must name an existing person, by `person_id`.
-const PERSON_CHILDREN: &[&str] = &["mibun_jiko", "fuhyo", "zaigai_senkyo", "kojin_jotai"];
+const PERSON_CHILDREN: &[&str] = &[
+    "mibun_jiko",
+    "fuhyo",
+    "zaigai_senkyo",
+    "kojin_jotai",
+    "renkei",
+];
 /// Entities whose rows must name an existing 戸籍, by `koseki_id`.
-const KOSEKI_CHILDREN: &[&str] = &["person", "koseki_jiko", "mibun_jiko", "fuhyo"];
-/// Entities whose rows may point at another 戸籍 (`ref_koseki_id`).
+const KOSEKI_CHILDREN: &[&str] = &["person", "koseki_jiko"];
+/// Entities whose rows may point at another 戸籍 (`ref_koseki_id`, `ref_person_id`).
 const REFERRING: &[&str] = &["mibun_jiko", "koseki_jiko"];
 
-/// Run every rule. Returns the records to quarantine and the findings to report (every
-/// reject is also a finding, with severity `error`).
-pub fn validate(staged: &Staged, rules: &RuleSpec) -> (Vec<Reject>, Vec<Finding>) {
-    let mut rejects = Vec::new();
-    let mut findings = Vec::new();
-    duplicates(staged, &mut rejects);
-    // Parents first, so a child of a rejected parent is seen as such.
-    let rejected: HashSet<(usize, u64)> = rejects.iter().map(|r| (r.file, r.record)).collect();
-    let kosekis = ids(staged, "koseki", "koseki_id", &rejected);
-    orphans(
-        staged,
-        KOSEKI_CHILDREN,
-        "koseki_id",
-        &kosekis,
-        "戸籍",
-        &mut rejects,
-    );
-    let rejected: HashSet<(usize, u64)> = rejects.iter().map(|r| (r.file, r.record)).collect();
-    let persons = ids(staged, "person", "person_id", &rejected);
-    orphans(
-        staged,
-        PERSON_CHILDREN,
-        "person_id",
-        &persons,
-        "person",
-        &mut rejects,
-    );
-    cross_references(staged, &kosekis, &mut rejects);
-    date_order(staged, rules, &mut findings);
-    for r in &rejects {
+/// What the rules decided.
+#[derive(Debug, Default)]
+pub struct Verdicts {
+    /// Records to quarantine: each is a problem of its own.
+    pub rejects: Vec<Reject>,
+    /// Records held back because a record they depend on was quarantined.
+    pub held: Vec<Reject>,
+    pub findings: Vec<Finding>,
+}
+
+/// Keys of records already quarantined (at read time or by a rule), to tell a dependent of a
+/// bad record (held) from a true orphan (quarantined).
+#[derive(Default)]
+struct Gone {
+    koseki: HashSet<String>,
+    person: HashSet<String>,
+    /// (戸籍, 記載順) of quarantined persons.
+    slot: HashSet<(String, String)>,
+    /// A person record was quarantined with its 個人番号 unreadable.
+    person_unreadable: bool,
+}
+
+/// Run every rule.
+pub fn validate(staged: &Staged, rules: &RuleSpec) -> Verdicts {
+    let mut v = Verdicts::default();
+    duplicates(staged, &mut v.rejects);
+    let mut gone = Gone::default();
+    for (_, f) in staged.files.iter().enumerate() {
+        for (_, keys) in &f.quarantined_keys {
+            let get = |k: &str| {
+                keys.iter()
+                    .find(|(n, _)| n == k)
+                    .and_then(|(_, v)| v.clone())
+            };
+            match f.spec.entity.as_str() {
+                "koseki" => gone.koseki.extend(get("koseki_id")),
+                "person" => {
+                    match get("person_id") {
+                        Some(p) => {
+                            gone.person.insert(p);
+                        }
+                        None => gone.person_unreadable = true,
+                    }
+                    if let (Some(k), Some(j)) = (get("koseki_id"), get("kisai_jun")) {
+                        gone.slot.insert((k, j));
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    let out = |v: &Verdicts| -> HashSet<(usize, u64)> {
+        v.rejects
+            .iter()
+            .chain(&v.held)
+            .map(|r| (r.file, r.record))
+            .collect()
+    };
+    // 戸籍 that remain, then records that need one.
+    let excluded = out(&v);
+    let kosekis = ids(staged, "koseki", "koseki_id", &excluded);
+    for (fi, f) in staged.files.iter().enumerate() {
+        if !KOSEKI_CHILDREN.contains(&f.spec.entity.as_str()) {
+            continue;
+        }
+        let Some(c) = f.col("koseki_id") else {
+            continue;
+        };
+        for row in &f.rows {
+            let k = row.values[c].key();
+            if row.values[c].is_empty()
+                || kosekis.contains(&k)
+                || excluded.contains(&(fi, row.record))
+            {
+                continue;
+            }
+            let r = Reject {
+                file: fi,
+                record: row.record,
+                field: f.vendor[c].clone(),
+                kind: "orphan".into(),
+                reason: format!(
+                    "{} names 戸籍 {k}, which is not in the dataset",
+                    f.spec.entity
+                ),
+            };
+            if gone.koseki.contains(&k) {
+                v.held.push(Reject {
+                    kind: "parent_quarantined".into(),
+                    reason: format!("its 戸籍 {k} was quarantined"),
+                    ..r
+                });
+            } else {
+                v.rejects.push(Reject {
+                    kind: "orphan_person".into(),
+                    ..r
+                });
+            }
+        }
+    }
+    // Persons held or rejected are gone for their dependents too.
+    for r in v.held.iter().chain(&v.rejects) {
         let f = &staged.files[r.file];
-        findings.push(Finding {
-            severity: "error".into(),
+        if f.spec.entity != "person" {
+            continue;
+        }
+        if let Some(row) = f.rows.iter().find(|x| x.record == r.record) {
+            gone.person.insert(f.get(row, "person_id").key());
+            gone.slot
+                .insert((f.get(row, "koseki_id").key(), f.get(row, "kisai_jun").key()));
+        }
+    }
+    let excluded = out(&v);
+    let persons = ids(staged, "person", "person_id", &excluded);
+    for (fi, f) in staged.files.iter().enumerate() {
+        if !PERSON_CHILDREN.contains(&f.spec.entity.as_str()) {
+            continue;
+        }
+        let Some(c) = f.col("person_id") else {
+            continue;
+        };
+        for row in &f.rows {
+            let p = row.values[c].key();
+            if row.values[c].is_empty()
+                || persons.contains(&p)
+                || excluded.contains(&(fi, row.record))
+            {
+                continue;
+            }
+            let k = f.get(row, "koseki_id").key();
+            let j = f.get(row, "kisai_jun").key();
+            let has_slot = f.col("koseki_id").is_some() && f.col("kisai_jun").is_some();
+            let r = Reject {
+                file: fi,
+                record: row.record,
+                field: f.vendor[c].clone(),
+                kind: "parent_quarantined".into(),
+                reason: String::new(),
+            };
+            if gone.person.contains(&p) || (has_slot && gone.slot.contains(&(k.clone(), j))) {
+                v.held.push(Reject {
+                    reason: format!("its person {p} was quarantined"),
+                    ..r
+                });
+            } else if !k.is_empty() && gone.koseki.contains(&k) && !kosekis.contains(&k) {
+                v.held.push(Reject {
+                    reason: format!("its 戸籍 {k} was quarantined"),
+                    ..r
+                });
+            } else if !has_slot && gone.person_unreadable {
+                v.held.push(Reject {
+                    reason: format!("person {p} is not loaded; a person record whose 個人番号 could not be read was quarantined"),
+                    ..r
+                });
+            } else {
+                v.rejects.push(Reject {
+                    kind: "orphan".into(),
+                    reason: format!(
+                        "{} names person {p}, who is not in the dataset",
+                        f.spec.entity
+                    ),
+                    ..r
+                });
+            }
+        }
+    }
+    let excluded = out(&v);
+    cross_references(staged, &kosekis, &persons, &gone, &excluded, &mut v);
+    date_order(staged, rules, &excluded, &mut v.findings);
+    for (r, severity) in v
+        .rejects
+        .iter()
+        .map(|r| (r, "error"))
+        .chain(v.held.iter().map(|r| (r, "held")))
+    {
+        let f = &staged.files[r.file];
+        v.findings.push(Finding {
+            severity: severity.into(),
             rule: r.kind.clone(),
             entity: f.spec.entity.clone(),
             key: key_of(staged, r.file, r.record),
@@ -58,8 +208,9 @@ pub fn validate(staged: &Staged, rules: &RuleSpec) -> (Vec<Reject>, Vec<Finding>
             record: r.record,
         });
     }
-    findings.sort_by(|a, b| (&a.file, a.record, &a.rule).cmp(&(&b.file, b.record, &b.rule)));
-    (rejects, findings)
+    v.findings
+        .sort_by(|a, b| (&a.file, a.record, &a.rule).cmp(&(&b.file, b.record, &b.rule)));
+    v
 }
 
 fn key_of(staged: &Staged, file: usize, record: u64) -> String {
@@ -83,7 +234,7 @@ fn vendor_field(staged: &Staged, file: usize, domain: &str) -> String {
     let f = &staged.files[file];
     f.col(domain)
         .map(|i| f.vendor[i].clone())
-        .unwrap_or_else(|| "*".into())
+        .unwrap_or_default()
 }
 
 fn duplicates(staged: &Staged, rejects: &mut Vec<Reject>) {
@@ -121,13 +272,13 @@ fn ids(
     staged: &Staged,
     entity: &str,
     field: &str,
-    rejected: &HashSet<(usize, u64)>,
+    excluded: &HashSet<(usize, u64)>,
 ) -> HashSet<String> {
     let mut out = HashSet::new();
     for (fi, f) in staged.of(entity) {
         let Some(c) = f.col(field) else { continue };
         for row in &f.rows {
-            if !rejected.contains(&(fi, row.record)) {
+            if !excluded.contains(&(fi, row.record)) {
                 out.insert(row.values[c].key());
             }
         }
@@ -135,100 +286,169 @@ fn ids(
     out
 }
 
-fn orphans(
-    staged: &Staged,
-    entities: &[&str],
-    field: &str,
-    parents: &HashSet<String>,
-    what: &str,
-    rejects: &mut Vec<Reject>,
-) {
-    for (fi, f) in staged.files.iter().enumerate() {
-        if !entities.contains(&f.spec.entity.as_str()) {
-            continue;
-        }
-        let Some(c) = f.col(field) else { continue };
-        for row in &f.rows {
-            let v = &row.values[c];
-            if v.is_empty() {
-                continue;
-            }
-            if !parents.contains(&v.key()) {
-                rejects.push(Reject {
-                    file: fi,
-                    record: row.record,
-                    field: f.vendor[c].clone(),
-                    kind: "orphan".into(),
-                    reason: format!(
-                        "{} {} names {what} {} which is not in the dataset",
-                        f.spec.entity,
-                        field,
-                        v.key()
-                    ),
-                });
-            }
-        }
-    }
-}
-
 /// A reference from one 戸籍 to another within the city must be answered by a reference
-/// back (婚姻: each spouse's 身分事項 names the other's 戸籍; 転籍 within the city: 従前本籍
-/// and 新本籍).
-fn cross_references(staged: &Staged, kosekis: &HashSet<String>, rejects: &mut Vec<Reject>) {
-    // (from 戸籍, to 戸籍) pairs present.
+/// back from that 戸籍 (婚姻: each side's 身分事項 names the other's 戸籍). When the person
+/// referred to is not in the computerised data at all (removed before the city's 改製), the
+/// other side is only in the 改製原戸籍 image: reported, not quarantined.
+fn cross_references(
+    staged: &Staged,
+    kosekis: &HashSet<String>,
+    persons: &HashSet<String>,
+    gone: &Gone,
+    excluded: &HashSet<(usize, u64)>,
+    v: &mut Verdicts,
+) {
+    struct Ref {
+        file: usize,
+        record: u64,
+        col: usize,
+        from: String,
+        to: String,
+        to_person: String,
+    }
     let mut links: HashSet<(String, String)> = HashSet::new();
     let mut refs = Vec::new();
     for (fi, f) in staged.files.iter().enumerate() {
         if !REFERRING.contains(&f.spec.entity.as_str()) {
             continue;
         }
-        let (Some(cr), Some(ck)) = (f.col("ref_koseki_id"), f.col("koseki_id")) else {
+        let (Some(cr), Some(_)) = (f.col("ref_koseki_id"), f.col("koseki_id")) else {
             continue;
         };
         for row in &f.rows {
-            let to = row.values[cr].key();
-            if to.is_empty() || matches!(row.values[cr], Value::Empty) {
+            if row.values[cr].is_empty() || excluded.contains(&(fi, row.record)) {
                 continue;
             }
-            let from = row.values[ck].key();
-            links.insert((from.clone(), to.clone()));
-            refs.push((fi, row.record, cr, from, to));
+            let r = Ref {
+                file: fi,
+                record: row.record,
+                col: cr,
+                from: f.get(row, "koseki_id").key(),
+                to: row.values[cr].key(),
+                to_person: f.get(row, "ref_person_id").key(),
+            };
+            refs.push(r);
         }
     }
-    for (fi, record, cr, from, to) in refs {
-        let f = &staged.files[fi];
-        let reason = if !kosekis.contains(&to) {
-            format!("refers to 戸籍 {to}, which is not in the dataset")
-        } else if !links.contains(&(to.clone(), from.clone())) {
-            format!("refers to 戸籍 {to}, which does not refer back to 戸籍 {from}")
-        } else {
+    // First the references to nothing: they are the faults; the 戸籍 they came from lose
+    // their side of the pair, which must not make the other side look broken too.
+    let mut broken_from: HashSet<String> = HashSet::new();
+    let finding = |v: &mut Verdicts, r: &Ref, severity: &str, message: String| {
+        let f = &staged.files[r.file];
+        v.findings.push(Finding {
+            severity: severity.into(),
+            rule: "cross_reference".into(),
+            entity: f.spec.entity.clone(),
+            key: key_of(staged, r.file, r.record),
+            message,
+            file: f.spec.data.clone(),
+            record: r.record,
+        });
+    };
+    let mut live = Vec::new();
+    for r in refs {
+        if kosekis.contains(&r.to) {
+            live.push(r);
             continue;
-        };
-        rejects.push(Reject {
-            file: fi,
-            record,
-            field: f.vendor[cr].clone(),
-            kind: "cross_reference".into(),
-            reason,
+        }
+        if gone.koseki.contains(&r.to) {
+            finding(
+                v,
+                &r,
+                "warning",
+                format!("refers to 戸籍 {}, which was quarantined", r.to),
+            );
+            continue;
+        }
+        broken_from.insert(r.from.clone());
+        let f = &staged.files[r.file];
+        v.rejects.push(Reject {
+            file: r.file,
+            record: r.record,
+            field: f.vendor[r.col].clone(),
+            kind: "broken_cross_reference".into(),
+            reason: format!("refers to 戸籍 {}, which is not in the dataset", r.to),
+        });
+    }
+    for r in &live {
+        links.insert((r.from.clone(), r.to.clone()));
+    }
+    for r in live {
+        if !r.to_person.is_empty() && !persons.contains(&r.to_person) {
+            if gone.person.contains(&r.to_person) {
+                finding(
+                    v,
+                    &r,
+                    "warning",
+                    format!("refers to person {}, who was quarantined", r.to_person),
+                );
+            } else {
+                finding(
+                    v,
+                    &r,
+                    "info",
+                    format!(
+                        "refers to person {} of 戸籍 {}, recorded only before the 改製 (the other side is in the 改製原戸籍 image)",
+                        r.to_person, r.to
+                    ),
+                );
+            }
+            continue;
+        }
+        if links.contains(&(r.to.clone(), r.from.clone())) {
+            continue;
+        }
+        if broken_from.contains(&r.to) {
+            finding(
+                v,
+                &r,
+                "warning",
+                format!("戸籍 {}'s reference back was quarantined", r.to),
+            );
+            continue;
+        }
+        let f = &staged.files[r.file];
+        v.rejects.push(Reject {
+            file: r.file,
+            record: r.record,
+            field: f.vendor[r.col].clone(),
+            kind: "broken_cross_reference".into(),
+            reason: format!(
+                "refers to 戸籍 {}, which does not refer back to 戸籍 {}",
+                r.to, r.from
+            ),
         });
     }
 }
 
 /// Birth before marriage before death, per person. Reported, not quarantined: partial and
 /// old dates make an order a question for a person, not a reason to drop a record.
-fn date_order(staged: &Staged, rules: &RuleSpec, findings: &mut Vec<Finding>) {
+fn date_order(
+    staged: &Staged,
+    rules: &RuleSpec,
+    excluded: &HashSet<(usize, u64)>,
+    findings: &mut Vec<Finding>,
+) {
     // person → (birth, death) from the person records.
     let mut life: HashMap<String, (Option<i64>, Option<i64>)> = HashMap::new();
-    for (_, f) in staged.of("person") {
-        for row in &f.rows {
+    for (fi, f) in staged.of("person") {
+        for row in f
+            .rows
+            .iter()
+            .filter(|r| !excluded.contains(&(fi, r.record)))
+        {
             let id = f.get(row, "person_id").key();
             let b = f.get(row, "birth_date").date().map(ordinal);
             let d = f.get(row, "death_date").date().map(ordinal);
             life.insert(id, (b, d));
         }
     }
-    for (_, f) in staged.of("mibun_jiko") {
-        for row in &f.rows {
+    for (fi, f) in staged.of("mibun_jiko") {
+        for row in f
+            .rows
+            .iter()
+            .filter(|r| !excluded.contains(&(fi, r.record)))
+        {
             let Some(date) = f.get(row, "date").date().map(ordinal) else {
                 continue;
             };
@@ -254,8 +474,12 @@ fn date_order(staged: &Staged, rules: &RuleSpec, findings: &mut Vec<Finding>) {
             record,
         })
     };
-    for (_, f) in staged.of("person") {
-        for row in &f.rows {
+    for (fi, f) in staged.of("person") {
+        for row in f
+            .rows
+            .iter()
+            .filter(|r| !excluded.contains(&(fi, r.record)))
+        {
             let id = f.get(row, "person_id").key();
             if let Some((Some(b), Some(d))) = life.get(&id)
                 && d < b
@@ -264,8 +488,12 @@ fn date_order(staged: &Staged, rules: &RuleSpec, findings: &mut Vec<Finding>) {
             }
         }
     }
-    for (_, f) in staged.of("mibun_jiko") {
-        for row in &f.rows {
+    for (fi, f) in staged.of("mibun_jiko") {
+        for row in f
+            .rows
+            .iter()
+            .filter(|r| !excluded.contains(&(fi, r.record)))
+        {
             let kind = f.get(row, "kind").name().unwrap_or("").to_string();
             if !rules.marriage.contains(&kind) {
                 continue;
@@ -296,6 +524,7 @@ mod tests {
     use super::*;
     use crate::profile::Profile;
     use crate::stage::{Row, StagedFile};
+    use crate::value::Value;
     use wareki::{Era, WarekiDate};
 
     fn id(s: &str) -> Value {
@@ -393,9 +622,9 @@ ref_koseki_id='M-REF'
                 ("P2", "K2", "K1", marriage_date()),
             ],
         );
-        let (rejects, findings) = validate(&s, &RuleSpec::default());
-        assert!(rejects.is_empty(), "{rejects:?}");
-        assert!(findings.is_empty(), "{findings:?}");
+        let v = validate(&s, &RuleSpec::default());
+        assert!(v.rejects.is_empty(), "{:?}", v.rejects);
+        assert!(v.findings.is_empty(), "{:?}", v.findings);
     }
 
     #[test]
@@ -408,16 +637,40 @@ ref_koseki_id='M-REF'
                 ("P1", "K1", "K7", marriage_date()),
             ],
         );
-        let (rejects, _) = validate(&s, &RuleSpec::default());
-        let got: Vec<(usize, u64, &str, &str)> = rejects
+        let v = validate(&s, &RuleSpec::default());
+        let got: Vec<(usize, u64, &str, &str)> = v
+            .rejects
             .iter()
             .map(|r| (r.file, r.record, r.kind.as_str(), r.field.as_str()))
             .collect();
         assert!(got.contains(&(0, 4, "duplicate", "K-ID")), "{got:?}");
-        assert!(got.contains(&(1, 3, "orphan", "P-KID")), "{got:?}");
-        assert!(got.contains(&(2, 2, "cross_reference", "M-REF")), "{got:?}"); // K2 does not refer back
-        assert!(got.contains(&(2, 3, "cross_reference", "M-REF")), "{got:?}"); // K7 absent
+        assert!(got.contains(&(1, 3, "orphan_person", "P-KID")), "{got:?}");
+        assert!(
+            got.contains(&(2, 2, "broken_cross_reference", "M-REF")),
+            "{got:?}"
+        ); // K2 does not refer back
+        assert!(
+            got.contains(&(2, 3, "broken_cross_reference", "M-REF")),
+            "{got:?}"
+        ); // K7 absent
         assert_eq!(got.len(), 4, "{got:?}");
+    }
+
+    #[test]
+    fn dependents_of_a_quarantined_koseki_are_held_not_quarantined() {
+        let mut s = staged(
+            &["K1"],
+            &[("P1", "K1"), ("P2", "K2")],
+            &[("P2", "K2", "", marriage_date())],
+        );
+        // K2's record was quarantined at read time (a bad date), its key still readable.
+        s.files[0]
+            .quarantined_keys
+            .push((9, vec![("koseki_id".into(), Some("K2".into()))]));
+        let v = validate(&s, &RuleSpec::default());
+        assert!(v.rejects.is_empty(), "{:?}", v.rejects);
+        let held: Vec<(usize, u64)> = v.held.iter().map(|r| (r.file, r.record)).collect();
+        assert_eq!(held, vec![(1, 3), (2, 2)]);
     }
 
     #[test]
@@ -427,10 +680,10 @@ ref_koseki_id='M-REF'
             vendor: String::new(),
         };
         let s = staged(&["K1"], &[("P1", "K1")], &[("P1", "K1", "", early)]);
-        let (rejects, findings) = validate(&s, &RuleSpec::default());
-        assert!(rejects.is_empty());
-        assert_eq!(findings.len(), 1);
-        assert_eq!(findings[0].rule, "date_order");
-        assert_eq!(findings[0].severity, "warning");
+        let v = validate(&s, &RuleSpec::default());
+        assert!(v.rejects.is_empty());
+        assert_eq!(v.findings.len(), 1);
+        assert_eq!(v.findings[0].rule, "date_order");
+        assert_eq!(v.findings[0].severity, "warning");
     }
 }
