@@ -12,6 +12,7 @@ pub mod fixtures;
 pub mod fold;
 pub mod key;
 pub mod model;
+pub mod search;
 pub mod store;
 pub mod totp;
 pub mod util;
