@@ -15,7 +15,8 @@ to another code), so encode(decode(code)) != code.
 
 Sources:
   ebcdic-kana  glibc IBM290, with the full-width katakana glibc emits for kana narrowed
-               back to U+FF61..U+FF9F (CCSID 290 is a half-width katakana set).
+               back to U+FF61..U+FF9F (CCSID 290 is a half-width katakana set), and the
+               bytes glibc IBM290 lacks taken from glibc IBM930's single-byte half.
   ibm930/939/1390/1399  glibc IBM930/939/1390/1399, single bytes and SO..SI double bytes.
   jef          single byte: ebcdic-kana with Fujitsu's EBCDIK differences (listed in
                FUJITSU_EBCDIK below); double byte standard area 0xA1A1..0xFEFE:
@@ -89,11 +90,16 @@ def narrow_kana(ch):
     return ch
 
 
-def sbcs_ebcdic_kana():
+def sbcs_ebcdic_kana(fill_from_930=True):
     dec = decoder("IBM290")
+    dec930 = decoder("IBM930")
     table = {}
     for b in range(256):
         t = dec(bytes([b]))
+        if t is None and fill_from_930 and b not in (0x0E, 0x0F):
+            # glibc IBM290 lacks the lower-case Latin letters (and a few symbols) that IBM's
+            # CCSID 290 table (ICU ibm-290) and glibc's IBM930 single-byte half both have.
+            t = dec930(bytes([b]))
         if t is None:
             continue
         if len(t) == 1 and 0x3000 <= ord(t) <= 0x30FF:
@@ -102,9 +108,12 @@ def sbcs_ebcdic_kana():
     return table
 
 
-# Fujitsu EBCDIK differs from IBM CCSID 290 at these bytes (issue 2; Fujitsu's EBCDIK
-# tables: NL/LF swapped, backslash instead of yen, broken bar, tilde instead of overline).
-FUJITSU_EBCDIK = {0x15: "\u000a", 0x25: "\u0085", 0x5B: "\u005c", 0x6A: "\u00a6", 0xA1: "\u007e"}
+# Fujitsu EBCDIK differs from IBM CCSID 290 at these bytes: NL/LF swapped, backslash
+# instead of yen, broken bar, tilde instead of overline (issue 2), and braces at 0xC0/0xD0,
+# which CCSID 290 leaves undefined (Fujitsu's EBCDIK table as published by jef4j,
+# fujitsu_ebcdik_mapping.json).
+FUJITSU_EBCDIK = {0x15: "\u000a", 0x25: "\u0085", 0x5B: "\u005c", 0x6A: "\u00a6", 0xA1: "\u007e",
+                  0xC0: "\u007b", 0xD0: "\u007d"}
 
 
 def mixed(cs):
@@ -152,7 +161,7 @@ def jis_to_sjis(j1, j2):
 
 def jef():
     rows = []
-    kana = sbcs_ebcdic_kana()
+    kana = sbcs_ebcdic_kana(fill_from_930=False)  # Fujitsu EBCDIK has no lower case
     for b in range(256):
         t = FUJITSU_EBCDIK.get(b, kana.get(b))
         if t is None or b in (0x28, 0x29, 0x38):
@@ -165,6 +174,11 @@ def jef():
     std = []
     for hi in range(0xA1, 0xFF):
         for lo in range(0xA1, 0xFF):
+            row, cell = hi - 0xA0, lo - 0xA0
+            if (row == 2 and cell > 14) or row == 8 or row == 84:
+                # JIS C 6226-1978 had only 14 symbols in row 2 and nothing in rows 8 and 84:
+                # JIS X 0208:1983 added those (glibc IBM932 carries the additions).
+                continue
             sj = jis_to_sjis(hi - 0x80, lo - 0x80)
             t = dec(sj)
             if t is None or t == "\ufffd":
@@ -195,7 +209,7 @@ def write(name, source, rows):
 
 def main():
     kana = sbcs_ebcdic_kana()
-    write("ebcdic-kana", "IBM290, kana narrowed", [(b, 1, t, False) for b, t in kana.items()])
+    write("ebcdic-kana", "IBM290, kana narrowed, gaps from IBM930 single bytes", [(b, 1, t, False) for b, t in kana.items()])
     for cs in ("IBM930", "IBM939", "IBM1390", "IBM1399"):
         write(cs.lower(), cs, mixed(cs))
     write("jef", "IBM290 + Fujitsu EBCDIK differences; IBM932 for the JIS C 6226-1978 standard area", jef())

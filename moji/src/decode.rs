@@ -220,6 +220,20 @@ impl<'g> Decoder<'g> {
         let n = input.len();
         out.reserve((n - start.min(n)) / 2 * 3);
         match shifts {
+            None if self.jef_overrides() => {
+                // A vendor table replaces standard-area codes: look every code up in it.
+                let body = &input[start..];
+                for (k, p) in body.chunks_exact(2).enumerate() {
+                    self.dbcs_slow(
+                        t,
+                        u16::from_be_bytes([p[0], p[1]]),
+                        start + 2 * k,
+                        out,
+                        sink,
+                    )?;
+                }
+                i = start + body.len() / 2 * 2;
+            }
             None => {
                 // PIC N: no shift codes. Hot loop over whole pairs.
                 let body = &input[start..];
@@ -236,6 +250,7 @@ impl<'g> Decoder<'g> {
                 i = start + body.len() / 2 * 2;
             }
             Some((so1, so2, si)) => {
+                let overrides = self.jef_overrides();
                 while i < n {
                     let hi = input[i];
                     if hi == si {
@@ -251,7 +266,7 @@ impl<'g> Decoder<'g> {
                     }
                     let code = u16::from_be_bytes([hi, lo]);
                     let c = t.dbcs_at(code);
-                    if (c as u32).wrapping_sub(MULTI as u32) >= 2 {
+                    if (c as u32).wrapping_sub(MULTI as u32) >= 2 && !overrides {
                         out.push(c);
                     } else {
                         self.dbcs_slow(t, code, i, out, sink)?;
@@ -261,6 +276,11 @@ impl<'g> Decoder<'g> {
             }
         }
         Ok(i)
+    }
+
+    /// Whether a vendor code table replaces JEF standard-area codes.
+    fn jef_overrides(&self) -> bool {
+        self.page == CodePage::Jef && self.gaiji.is_some_and(GaijiMap::overrides_standard_area)
     }
 
     #[cold]
@@ -314,12 +334,18 @@ impl<'g> Decoder<'g> {
             })
         };
         if self.page == CodePage::Jef {
+            // The vendor's code table wins: it gives the extended area, overrides the
+            // user-defined area, and may replace standard-area codes (e.g. with the 1978
+            // shapes glibc's table lacks, see docs/moji.md).
+            if let Some(d) = from_map(self.gaiji) {
+                return d;
+            }
+            if c != UNDEF {
+                return Dbcs::Char(c);
+            }
             let [hi, lo] = code.to_be_bytes();
             let cell = (0xA1..=0xFE).contains(&lo);
             if cell && (0x80..=0xA0).contains(&hi) {
-                if let Some(d) = from_map(self.gaiji) {
-                    return d;
-                }
                 let pua = 0xE000 + u32::from(hi - 0x80) * 94 + u32::from(lo - 0xA1);
                 return char::from_u32(pua)
                     .map_or(Dbcs::Undefined(UndefinedReason::Unmapped), Dbcs::Char);
@@ -663,6 +689,33 @@ mod tests {
             .decode_dbcs(b"\x41\xA1\x80\xA1", &mut s, &mut Vec::new())
             .unwrap();
         assert_eq!(s, "丂辻\u{E0101}");
+    }
+
+    #[test]
+    fn jef_code_table_may_replace_standard_area() {
+        let mut map = GaijiMap::new();
+        map.insert(
+            0xB0A2,
+            crate::GaijiEntry {
+                ucs: '啞',
+                ivs: None,
+            },
+        );
+        let dec = Decoder::new(CodePage::Jef).with_gaiji(&map);
+        let mut s = String::new();
+        dec.decode_mixed(b"\x28\xB0\xA1\xB0\xA2\x29", &mut s, &mut Vec::new())
+            .unwrap();
+        assert_eq!(s, "亜啞");
+        let mut s = String::new();
+        dec.decode_dbcs(b"\xB0\xA1\xB0\xA2", &mut s, &mut Vec::new())
+            .unwrap();
+        assert_eq!(s, "亜啞");
+        let mut v = Vec::new();
+        crate::Encoder::new(CodePage::Jef)
+            .with_gaiji(&map)
+            .encode_dbcs("亜啞", &mut v)
+            .unwrap();
+        assert_eq!(v, b"\xB0\xA1\xB0\xA2");
     }
 
     #[test]

@@ -70,6 +70,12 @@ impl GaijiMap {
         self.by_char.get(&(ucs, ivs)).copied()
     }
 
+    /// Whether the table lists codes of JEF's standard area (0xA1A1..0xFEFE, or 0x4040):
+    /// the decoder then lets it override the built-in standard-area table.
+    pub fn overrides_standard_area(&self) -> bool {
+        self.by_code.keys().any(|&c| c >= 0xA1A1 || c == 0x4040)
+    }
+
     /// Number of codes.
     pub fn len(&self) -> usize {
         self.by_code.len()

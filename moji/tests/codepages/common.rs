@@ -91,7 +91,10 @@ pub fn shared_data(what: &str) -> Option<PathBuf> {
 
 /// Every single byte and double-byte code the code page defines (by asking the decoder in
 /// strict mode), with its text.
-pub fn defined_codes(page: moji::CodePage) -> (Vec<(u8, String)>, Vec<(u16, String)>) {
+/// Defined single bytes and double-byte codes, each with its text.
+pub type Defined = (Vec<(u8, String)>, Vec<(u16, String)>);
+
+pub fn defined_codes(page: moji::CodePage) -> Defined {
     let dec = moji::Decoder::new(page).strict(true);
     let mut sb = Vec::new();
     for b in 0..=255u8 {
