@@ -21,6 +21,8 @@ pub struct Gaiji {
     pub mj: String,
     /// The JIS X 0208 character it is a variant of.
     pub base: char,
+    /// Its glyph in IPAmj明朝 (found through the cmap: UCS, or UCS + Moji_Joho IVS).
+    pub gid: u16,
 }
 
 pub fn pua_for(code: u16) -> char {
@@ -137,23 +139,36 @@ pub fn choose(
     let gf = font
         .font()
         .map_err(|e| SampleError::RefData(e.to_string()))?;
-    let names = gf.names();
     let mut st = conn
         .prepare("select \"実装したUCS\", \"実装したMoji_JohoコレクションIVS\" from mji where \"MJ文字図形名\" = ?1")
         .map_err(|e| SampleError::RefData(e.to_string()))?;
-    let mut ok: Vec<(String, char)> = Vec::new();
+    let mut ok: Vec<(String, char, u16)> = Vec::new();
     for (mj, base) in &cand {
         let row: Option<(Option<String>, Option<String>)> =
             st.query_row([mj], |r| Ok((r.get(0)?, r.get(1)?))).ok();
-        let Some((implemented, _ivs)) = row else {
+        let Some((implemented, ivs)) = row else {
             continue;
         };
-        let outside = match implemented.as_deref().and_then(|s| s.chars().next()) {
+        let implemented = implemented.filter(|s| !s.is_empty());
+        let first = implemented.as_deref().and_then(|s| s.chars().next());
+        let outside = match first {
             Some(c) => !in_jis0208(c) && c != *base,
             None => true,
         };
-        if outside && names.contains_key(mj.to_lowercase().as_str()) {
-            ok.push((mj.clone(), *base));
+        // The glyph through the cmap: the IVS when the MJ character has one, else its UCS.
+        let gid = match ivs.as_deref().filter(|s| !s.is_empty()) {
+            Some(seq) => {
+                let v: Vec<char> = seq.chars().collect();
+                if v.len() == 2 {
+                    gf.glyph_for_variation(v[0] as u32, v[1] as u32)
+                } else {
+                    None
+                }
+            }
+            None => first.and_then(|c| gf.glyph_for_char(c as u32)),
+        };
+        if let (true, Some(gid)) = (outside, gid) {
+            ok.push((mj.clone(), *base, gid.0));
         }
     }
     // A seeded shuffle, then the vendor registered them in that order.
@@ -166,13 +181,14 @@ pub fn choose(
     Ok(ok
         .into_iter()
         .enumerate()
-        .map(|(i, (mj, base))| {
+        .map(|(i, (mj, base, gid))| {
             let code = code_for_index(i);
             Gaiji {
                 code,
                 pua: pua_for(code),
                 mj,
                 base,
+                gid,
             }
         })
         .collect())
@@ -270,13 +286,8 @@ fn shrink(bm: &Bitmap, n: usize, t: u32) -> Bitmap {
 }
 
 /// Draws gaiji `g` as the vendor's font did.
-pub fn draw(
-    font: &identify::glyph::GlyphFont,
-    names: &std::collections::HashMap<&str, identify::glyph::GlyphId>,
-    g: &Gaiji,
-    seed: u64,
-) -> Option<Drawn> {
-    let gid = *names.get(g.mj.to_lowercase().as_str())?;
+pub fn draw(font: &identify::glyph::GlyphFont, g: &Gaiji, seed: u64) -> Option<Drawn> {
+    let gid = identify::glyph::GlyphId(g.gid);
     let upem = font.units_per_em();
     let u = f32::from(upem);
     let top = em_top(font);

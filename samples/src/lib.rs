@@ -333,12 +333,11 @@ pub fn generate(opts: &Options, progress: &dyn Fn(&str)) -> Result<Manifest, Sam
     let gf = font
         .font()
         .map_err(|e| SampleError::RefData(e.to_string()))?;
-    let names = gf.names();
     let drawn: Vec<(gaiji::Gaiji, gaiji::Drawn)> = {
         use rayon::prelude::*;
         gaiji_used
             .par_iter()
-            .filter_map(|g| gaiji::draw(&gf, &names, g, opts.seed).map(|d| (g.clone(), d)))
+            .filter_map(|g| gaiji::draw(&gf, g, opts.seed).map(|d| (g.clone(), d)))
             .collect()
     };
     write(

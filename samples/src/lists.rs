@@ -60,7 +60,7 @@ impl Lists {
             });
             surname_weights.push(r[2].trim().parse().unwrap_or(1));
         }
-        let given = rows(GIVEN)
+        let given: Vec<GivenName> = rows(GIVEN)
             .map(|r| GivenName {
                 period: r[0].parse().unwrap_or(1870),
                 sex: r[1].parse().unwrap_or(1),
@@ -87,6 +87,20 @@ impl Lists {
             city_weights.push(r[3].trim().parse().unwrap_or(1));
         }
         let overseas = rows(OVERSEAS).map(|r| r[0].to_string()).collect();
+        // Names the vendor's JEF (JIS C 6226-1978) cannot hold are left out.
+        let jef = |s: &str| {
+            moji::Encoder::new(moji::CodePage::Jef)
+                .encode_dbcs(s, &mut Vec::new())
+                .is_ok()
+        };
+        let keep: Vec<bool> = surnames.iter().map(|s: &Surname| jef(&s.kanji)).collect();
+        let mut k = keep.iter();
+        surname_weights.retain(|_| *k.next().unwrap_or(&true));
+        surnames.retain(|s| jef(&s.kanji));
+        let given: Vec<GivenName> = given
+            .into_iter()
+            .filter(|g: &GivenName| jef(&g.kanji))
+            .collect();
         Lists {
             surnames,
             surname_weights,
