@@ -32,9 +32,14 @@ impl Key {
         Key(bytes)
     }
 
-    /// The SQLCipher raw-key literal, `"x'<hex>'"`.
+    /// The SQLCipher raw-key literal, `"x'<hex>'"` (for `PRAGMA key`).
     pub(crate) fn sqlcipher_literal(&self) -> String {
-        format!("\"x'{}'\"", hex(&self.0))
+        format!("\"{}\"", self.attach_literal())
+    }
+
+    /// The raw-key form `x'<hex>'` (for `ATTACH … KEY ?`).
+    pub(crate) fn attach_literal(&self) -> String {
+        format!("x'{}'", hex(&self.0))
     }
 
     /// Writes a new random key to `path` (mode 0600). Refuses to overwrite an existing file:

@@ -7,6 +7,8 @@
 
 pub mod audit;
 pub mod auth;
+pub mod backup;
+pub mod bulk;
 pub mod error;
 pub mod fixtures;
 pub mod fold;
