@@ -6,8 +6,12 @@
 use std::path::{Path, PathBuf};
 
 pub mod chars;
+pub mod diff;
+pub mod images;
+pub mod load;
 pub mod profile;
 pub mod read;
+pub mod run;
 pub mod stage;
 pub mod validate;
 pub mod value;

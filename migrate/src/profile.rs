@@ -26,7 +26,8 @@ pub const ENTITIES: &[&str] = &[
     "zaigai_senkyo",
     "tokei",
     "kojin_jotai",
-    "renkei",
+    "shikibetsu_fugo",
+    "jimu_renkei",
 ];
 
 #[derive(Debug, Clone, Deserialize)]
@@ -57,8 +58,12 @@ pub struct Profile {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CodeTableSpec {
-    /// Path relative to the input folder.
+    /// Path relative to the input folder (empty when `values` lists the codes).
+    #[serde(default)]
     pub file: String,
+    /// Codes written in the layout document itself (e.g. `1=現在戸籍 2=全部除籍`).
+    #[serde(default)]
+    pub values: BTreeMap<String, String>,
     /// Column (0-based) of the code and of the name in a TSV/CSV line.
     #[serde(default)]
     pub code_column: usize,

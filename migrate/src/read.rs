@@ -725,6 +725,7 @@ sex={field='T-SEX',as='code',table='sex'}
         let p = profile();
         let spec = crate::profile::CodeTableSpec {
             file: String::new(),
+            values: Default::default(),
             code_column: 0,
             name_column: 1,
             skip: 1,

@@ -149,6 +149,19 @@ impl CodeTable {
         })
     }
 
+    /// The table a spec names: its inline `values`, or its file under `input`.
+    pub fn from_spec(name: &str, input: &Path, spec: &CodeTableSpec) -> Result<CodeTable, Error> {
+        if spec.file.is_empty() {
+            return Ok(CodeTable {
+                name: name.to_string(),
+                codes: spec.values.clone().into_iter().collect(),
+            });
+        }
+        let mut t = CodeTable::load(name, &input.join(&spec.file), spec)?;
+        t.codes.extend(spec.values.clone());
+        Ok(t)
+    }
+
     pub fn load(name: &str, path: &Path, spec: &CodeTableSpec) -> Result<CodeTable, Error> {
         let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
         CodeTable::parse(name, &text, spec, &path.display().to_string())
@@ -232,6 +245,7 @@ mod tests {
     fn code_table_lookup_tolerates_zero_padding() {
         let spec = CodeTableSpec {
             file: String::new(),
+            values: Default::default(),
             code_column: 0,
             name_column: 1,
             skip: 0,

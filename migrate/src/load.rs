@@ -1,0 +1,467 @@
+//! Staged rows → the runtime's domain model → the store. This is where domain field names
+//! (as the profile maps them) meet the runtime's types; the vendor's names never get here.
+
+use std::collections::HashMap;
+
+use runtime::Store;
+use runtime::model::{
+    Address, FuhyoEntry, FuhyoSource, FujuriMoushide, FujuriStatus, Furigana, FuriganaStatus,
+    Honseki, ImagePage, ImageRegister, ImageRegisterKind, Jiko, JikoItem, JikoKind, Koseki,
+    KosekiDate, KosekiStatus, Person, PersonName, Sex, SpouseKubun, Text, Uketsuke, UketsukeStatus,
+};
+
+use crate::Error;
+use crate::images::CheckedImage;
+use crate::stage::{Row, Staged, StagedFile};
+use crate::value::Value;
+
+/// How many rows of each entity went into the store.
+#[derive(Debug, Default, Clone)]
+pub struct Loaded {
+    pub by_entity: HashMap<String, u64>,
+    /// Records not loaded for a reason found while loading (e.g. a 戸籍 whose insert failed).
+    pub problems: Vec<String>,
+}
+
+fn store_err(e: runtime::StoreError) -> Error {
+    Error::Input(format!("store: {e}"))
+}
+
+pub(crate) fn unhex(s: &str) -> Vec<u8> {
+    (0..s.len() / 2)
+        .filter_map(|i| u8::from_str_radix(&s[2 * i..2 * i + 2], 16).ok())
+        .collect()
+}
+
+fn text(v: &Value) -> Option<Text> {
+    match v {
+        Value::Text { text, raw } => Some(Text::decoded(text.clone(), unhex(raw))),
+        Value::Empty => None,
+        other => Some(Text::new(other.display())),
+    }
+}
+
+fn text_or_empty(v: &Value) -> Text {
+    text(v).unwrap_or_default()
+}
+
+/// Two fields printed together (氏 + 名 as 【父】 prints them); vendor bytes joined.
+fn joined(a: &Value, b: &Value) -> Option<Text> {
+    match (text(a), text(b)) {
+        (None, None) => None,
+        (x, y) => {
+            let (x, y) = (x.unwrap_or_default(), y.unwrap_or_default());
+            let mut bytes = x.vendor_bytes.clone().unwrap_or_default();
+            bytes.extend(y.vendor_bytes.clone().unwrap_or_default());
+            Some(Text {
+                text: format!("{}{}", x.text, y.text),
+                vendor_bytes: Some(bytes),
+            })
+        }
+    }
+}
+
+fn date(v: &Value) -> Option<KosekiDate> {
+    v.date().map(|d| KosekiDate::from_wareki(*d))
+}
+
+fn name_of(v: &Value) -> String {
+    v.name().map(str::to_string).unwrap_or_default()
+}
+
+fn furigana(kana: &Value, status: &Value) -> Option<Furigana> {
+    let kana = text(kana)?;
+    let status = match name_of(status).as_str() {
+        "届出により記載" => FuriganaStatus::Recorded,
+        "職権で記載" => FuriganaStatus::ShokkenProvisional,
+        _ => FuriganaStatus::Unrecorded,
+    };
+    Some(Furigana { kana, status })
+}
+
+fn number(v: &Value) -> u32 {
+    match v {
+        Value::Number { n } | Value::Id { id: n } => n.parse().unwrap_or(0),
+        _ => 0,
+    }
+}
+
+/// Events from 事項 rows (continuation records, 枝番 > 0, join their main record's items).
+fn events(f: &StagedFile, rows: &[&Row], owner: &str) -> Vec<Jiko> {
+    let mut out: Vec<Jiko> = Vec::new();
+    for row in rows {
+        let seq = number(f.get(row, "seq"));
+        let eda = number(f.get(row, "eda"));
+        let items: Vec<JikoItem> = match f.get(row, "items") {
+            Value::Items { items } => items
+                .iter()
+                .map(|i| JikoItem {
+                    tag: i.tag.clone(),
+                    value: Text::decoded(i.text.clone(), unhex(&i.raw)),
+                    line: None,
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
+        if eda > 0
+            && let Some(main) = out.iter_mut().rev().find(|j| j.seq == seq)
+        {
+            main.items.extend(items);
+            continue;
+        }
+        let mut j = Jiko::new(JikoKind::from_label(&name_of(f.get(row, "kind"))), items);
+        j.seq = seq;
+        j.source_key = Some(format!("{owner}/{seq}"));
+        out.push(j);
+    }
+    out
+}
+
+/// Everything the load needs, indexed.
+pub struct Plan<'a> {
+    staged: &'a Staged,
+}
+
+impl<'a> Plan<'a> {
+    pub fn new(staged: &'a Staged) -> Plan<'a> {
+        Plan { staged }
+    }
+
+    fn rows(&self, entity: &str) -> Vec<(&'a StagedFile, &'a Row)> {
+        let staged: &'a Staged = self.staged;
+        staged
+            .files
+            .iter()
+            .filter(|f| f.spec.entity == entity)
+            .flat_map(|f| f.rows.iter().map(move |r| (f, r)))
+            .collect()
+    }
+
+    /// Build and store every 戸籍 with its persons and events, then the rows that hang off
+    /// them. `images` gives the checked pages of each register (by 見出し number). Calls
+    /// `tick` once per 戸籍 stored.
+    pub fn load(
+        &self,
+        store: &Store,
+        images: &HashMap<String, &CheckedImage>,
+        tick: &dyn Fn(u64),
+    ) -> Result<Loaded, Error> {
+        let mut loaded = Loaded::default();
+        let mut count = |e: &str, n: u64| *loaded.by_entity.entry(e.to_string()).or_default() += n;
+
+        // Group children by their parent's vendor key, keeping file order.
+        let mut persons_of: HashMap<String, Vec<(&StagedFile, &Row)>> = HashMap::new();
+        for (f, r) in self.rows("person") {
+            persons_of
+                .entry(f.get(r, "koseki_id").key())
+                .or_default()
+                .push((f, r));
+        }
+        let mut kjiko_of: HashMap<String, Vec<(&StagedFile, &Row)>> = HashMap::new();
+        for (f, r) in self.rows("koseki_jiko") {
+            kjiko_of
+                .entry(f.get(r, "koseki_id").key())
+                .or_default()
+                .push((f, r));
+        }
+        let mut mibun_of: HashMap<String, Vec<(&StagedFile, &Row)>> = HashMap::new();
+        for (f, r) in self.rows("mibun_jiko") {
+            mibun_of
+                .entry(f.get(r, "person_id").key())
+                .or_default()
+                .push((f, r));
+        }
+
+        let mut koseki_ids: HashMap<String, i64> = HashMap::new();
+        let mut person_ids: HashMap<String, (i64, i64, PersonName)> = HashMap::new();
+        for (f, r) in self.rows("koseki") {
+            let kid = f.get(r, "koseki_id").key();
+            let status = match name_of(f.get(r, "status")).as_str() {
+                "全部除籍" => KosekiStatus::ZenbuJoseki,
+                _ => KosekiStatus::Genzai,
+            };
+            let jiko = match kjiko_of.get(&kid) {
+                Some(rows) => {
+                    let f2 = rows[0].0;
+                    let rs: Vec<&Row> = rows.iter().map(|(_, r)| *r).collect();
+                    events(f2, &rs, &kid)
+                }
+                None => Vec::new(),
+            };
+            let n_kjiko = kjiko_of.get(&kid).map_or(0, Vec::len) as u64;
+            let mut persons = Vec::new();
+            let mut n_mibun = 0u64;
+            for (pf, pr) in persons_of.get(&kid).map(Vec::as_slice).unwrap_or(&[]) {
+                let pid = pf.get(pr, "person_id").key();
+                let mibun = match mibun_of.get(&pid) {
+                    Some(rows) => {
+                        n_mibun += rows.len() as u64;
+                        let rs: Vec<&Row> = rows.iter().map(|(_, r)| *r).collect();
+                        events(rows[0].0, &rs, &format!("{kid}/{pid}"))
+                    }
+                    None => Vec::new(),
+                };
+                let g = |n: &str| pf.get(pr, n);
+                persons.push(Person {
+                    id: 0,
+                    koseki_id: 0,
+                    kisai_jun: number(g("kisai_jun")),
+                    name: PersonName {
+                        uji: text_or_empty(g("uji")),
+                        mei: text_or_empty(g("mei")),
+                    },
+                    uji_furigana: None,
+                    mei_furigana: furigana(g("mei_furigana"), g("furigana_status")),
+                    birth_date: date(g("birth_date")),
+                    sex: match name_of(g("sex")).as_str() {
+                        "男" => Some(Sex::Male),
+                        "女" => Some(Sex::Female),
+                        _ => None,
+                    },
+                    father: joined(g("father_uji"), g("father_mei")),
+                    mother: joined(g("mother_uji"), g("mother_mei")),
+                    zokugara: g("zokugara").name().map(Text::new),
+                    adoptive_father: joined(g("adoptive_father_uji"), g("adoptive_father_mei")),
+                    adoptive_mother: joined(g("adoptive_mother_uji"), g("adoptive_mother_mei")),
+                    adoptive_zokugara: g("adoptive_zokugara").name().map(Text::new),
+                    spouse_kubun: match name_of(g("spouse_kubun")).as_str() {
+                        "夫" => Some(SpouseKubun::Otto),
+                        "妻" => Some(SpouseKubun::Tsuma),
+                        _ => None,
+                    },
+                    removed: matches!(g("removed"), Value::Flag { on: true }),
+                    removal_jiko: None,
+                    mibun_jiko: mibun,
+                    source_key: Some(pid),
+                });
+            }
+            persons.sort_by_key(|p| p.kisai_jun);
+            let g = |n: &str| f.get(r, n);
+            let k = Koseki {
+                id: 0,
+                honseki: Honseki {
+                    prefecture: String::new(),
+                    municipality: String::new(),
+                    town: name_of(g("honseki_town")),
+                    chiban: g("honseki_chiban").display(),
+                    display: text_or_empty(g("honseki")),
+                },
+                hittosha: PersonName {
+                    uji: text_or_empty(g("hittosha_uji")),
+                    mei: text_or_empty(g("hittosha_mei")),
+                },
+                uji_furigana: furigana(g("uji_furigana"), g("uji_furigana_status")),
+                status,
+                jiko,
+                persons,
+                source_key: Some(kid.clone()),
+            };
+            let stored = store.insert_koseki(&k).map_err(store_err)?;
+            count("koseki", 1);
+            count("koseki_jiko", n_kjiko);
+            count("person", stored.persons.len() as u64);
+            count("mibun_jiko", n_mibun);
+            koseki_ids.insert(kid, stored.id);
+            for p in stored.persons {
+                if let Some(pid) = p.source_key {
+                    person_ids.insert(pid, (p.id, stored.id, p.name));
+                }
+            }
+            tick(1);
+        }
+
+        for (f, r) in self.rows("fuhyo") {
+            let g = |n: &str| f.get(r, n);
+            let pid = g("person_id").key();
+            let Some((person_id, koseki_id, name)) = person_ids.get(&pid).cloned() else {
+                loaded.problems.push(format!(
+                    "{} record {}: person {pid} not loaded",
+                    f.spec.data, r.record
+                ));
+                continue;
+            };
+            let removed = name_of(g("fuhyo_kbn")) == "除附票" || !g("shojo_date").is_empty();
+            let e = FuhyoEntry {
+                id: 0,
+                koseki_id,
+                person_id: Some(person_id),
+                seq: number(g("seq")),
+                name,
+                address: Address {
+                    display: text_or_empty(g("address")),
+                    ..Default::default()
+                },
+                jutei_date: date(g("jutei_date")),
+                birth_date: date(g("birth_date")),
+                sex: match name_of(g("sex")).as_str() {
+                    "男" => Some(Sex::Male),
+                    "女" => Some(Sex::Female),
+                    _ => None,
+                },
+                juminhyo_code: Some(g("juminhyo_code").key()).filter(|s| !s.is_empty()),
+                zaigai_senkyonin: if matches!(g("zaigai"), Value::Flag { on: true }) {
+                    Some(Text::new(g("zaigai_lg").key()))
+                } else {
+                    None
+                },
+                removed,
+                supersedes: None,
+                source: FuhyoSource::Migrated,
+                source_key: Some(format!("{pid}/{}", number(g("seq")))),
+            };
+            store.insert_fuhyo(&e).map_err(store_err)?;
+            count("fuhyo", 1);
+        }
+
+        for (f, r) in self.rows("uketsuke") {
+            let g = |n: &str| f.get(r, n);
+            let ymd = g("received_ymd").key();
+            let hm = number(g("received_hm"));
+            let received_at = if ymd.len() == 8 {
+                format!(
+                    "{}-{}-{}T{:02}:{:02}",
+                    &ymd[..4],
+                    &ymd[4..6],
+                    &ymd[6..],
+                    hm / 100,
+                    hm % 100
+                )
+            } else {
+                ymd.clone()
+            };
+            let u = Uketsuke {
+                id: 0,
+                uketsuke_no: format!("{}-{}", g("nendo").key(), g("uketsuke_no").key()),
+                received_at,
+                kind: name_of(g("kind")),
+                jiken_honnin: joined(g("honnin_uji"), g("honnin_mei")),
+                todokede_nin: joined(g("todokenin_uji"), g("todokenin_mei")),
+                honsekichi: name_of(g("honseki_kbn")) == "本籍人",
+                status: match name_of(g("status")).as_str() {
+                    "不受理" => UketsukeStatus::Rejected,
+                    "取下げ" => UketsukeStatus::Withdrawn,
+                    "記載済" => UketsukeStatus::Recorded,
+                    "受理" | "送付済" => UketsukeStatus::Accepted,
+                    _ => UketsukeStatus::Received,
+                },
+                koseki_id: koseki_ids.get(&g("koseki_ref").key()).copied(),
+                note: Some(name_of(g("sofu"))).filter(|s| !s.is_empty()),
+                source_key: Some(format!("{}-{}", g("nendo").key(), g("uketsuke_no").key())),
+            };
+            store.insert_uketsuke(&u).map_err(store_err)?;
+            count("uketsuke", 1);
+        }
+
+        for (f, r) in self.rows("fujuri") {
+            let g = |n: &str| f.get(r, n);
+            let m = FujuriMoushide {
+                id: 0,
+                applicant: PersonName {
+                    uji: text_or_empty(g("applicant_uji")),
+                    mei: text_or_empty(g("applicant_mei")),
+                },
+                applicant_birth_date: date(g("birth_date")),
+                person_id: None,
+                target_kinds: vec![name_of(g("target"))],
+                aite: joined(g("aite_uji"), g("aite_mei")),
+                received_date: date(g("received_date")),
+                received_at_office: Some(g("office").key()).filter(|s| !s.is_empty()),
+                status: match name_of(g("status")).as_str() {
+                    "取下げ" => FujuriStatus::Withdrawn,
+                    "失効" => FujuriStatus::Lapsed,
+                    _ => FujuriStatus::Active,
+                },
+                source_key: Some(g("moushide_no").key()),
+            };
+            store.insert_fujuri(&m).map_err(store_err)?;
+            count("fujuri", 1);
+        }
+
+        for (f, r) in self.rows("image_register") {
+            let g = |n: &str| f.get(r, n);
+            let no = g("midashi_no").key();
+            let kind = name_of(g("kind"));
+            let reg = ImageRegister {
+                id: 0,
+                kind: if kind.contains("改製原") {
+                    ImageRegisterKind::Kaiseigen
+                } else if kind.contains("除籍") {
+                    ImageRegisterKind::Joseki
+                } else if kind.contains("附票") {
+                    ImageRegisterKind::Fuhyo
+                } else {
+                    ImageRegisterKind::Other
+                },
+                honseki: Honseki {
+                    display: text_or_empty(g("honseki")),
+                    ..Default::default()
+                },
+                hittosha: PersonName {
+                    uji: text_or_empty(g("hittosha_uji")),
+                    mei: text_or_empty(g("hittosha_mei")),
+                },
+                names: Vec::new(),
+                closed_date: date(g("closed_date")),
+                pages: match images.get(&no) {
+                    Some(img) => {
+                        // The file is stored once by its hash; each decodable page points at it.
+                        let sha = store
+                            .put_blob(&img.bytes, "image/tiff")
+                            .map_err(store_err)?;
+                        count("image_page", img.pages.len() as u64);
+                        img.pages
+                            .iter()
+                            .map(|&(page_no, w, h)| ImagePage {
+                                page_no,
+                                sha256: sha.clone(),
+                                media_type: "image/tiff".into(),
+                                width: Some(w),
+                                height: Some(h),
+                            })
+                            .collect()
+                    }
+                    None => Vec::new(),
+                },
+                source_key: Some(no),
+            };
+            store.insert_image_register(&reg).map_err(store_err)?;
+            count("image_register", 1);
+        }
+
+        // Entities the store has no table for yet: kept whole, as JSON lines in the store's
+        // meta table, so nothing read is dropped.
+        for entity in [
+            "tokei",
+            "kojin_jotai",
+            "shikibetsu_fugo",
+            "jimu_renkei",
+            "zaigai_senkyo",
+        ] {
+            let rows = self.rows(entity);
+            if rows.is_empty() {
+                continue;
+            }
+            let mut lines = String::new();
+            for (f, r) in &rows {
+                let obj: serde_json::Map<String, serde_json::Value> = f
+                    .columns
+                    .iter()
+                    .zip(&r.values)
+                    .map(|(c, v)| {
+                        (
+                            c.clone(),
+                            serde_json::to_value(v).unwrap_or(serde_json::Value::Null),
+                        )
+                    })
+                    .collect();
+                lines.push_str(&serde_json::Value::Object(obj).to_string());
+                lines.push('\n');
+            }
+            store
+                .set_meta(&format!("migrate.rows.{entity}"), &lines)
+                .map_err(store_err)?;
+            count(entity, rows.len() as u64);
+        }
+        Ok(loaded)
+    }
+}

@@ -1,0 +1,482 @@
+//! One migration round, start to finish: profile → read and convert → validate → images →
+//! load (atomically) → content hash → report.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use rayon::prelude::*;
+use reports::{
+    EntityCount, FileCount, GaijiRow, ImageSummary, MigrationReport, Phase, QuarantineItem, Summary,
+};
+
+use crate::Error;
+use crate::chars::{CharMap, local_pua_of};
+use crate::images::{CheckedImage, check};
+use crate::load::Plan;
+use crate::profile::Profile;
+use crate::read::{Context, ReadFile, read_file};
+use crate::stage::Staged;
+use crate::validate::validate;
+use crate::value::{CodeTable, hex};
+
+/// Progress reporting, one phase at a time (the CLI draws bars; tests pass [`NoProgress`]).
+pub trait Progress: Sync {
+    fn start(&self, phase: &str, len: u64);
+    fn inc(&self, n: u64);
+    fn finish(&self);
+}
+
+pub struct NoProgress;
+
+impl Progress for NoProgress {
+    fn start(&self, _: &str, _: u64) {}
+    fn inc(&self, _: u64) {}
+    fn finish(&self) {}
+}
+
+pub struct Options {
+    pub input: PathBuf,
+    pub mapping: PathBuf,
+    pub db: PathBuf,
+    pub round: String,
+    pub profile: Profile,
+    pub profile_origin: String,
+    pub key: runtime::Key,
+    /// Check and store image registers (TIFF).
+    pub images: bool,
+}
+
+pub struct Outcome {
+    pub report: MigrationReport,
+    /// 0: every record loaded and every count reconciles; 1: something needs a human.
+    pub exit: u8,
+}
+
+/// Run a round. Unreadable input (a missing file, a layout that does not parse, a mapping
+/// that is not a 文字同定 table) is an `Err`; bad records are quarantined, never an `Err`.
+pub fn migrate(opts: &Options, progress: &dyn Progress) -> Result<Outcome, Error> {
+    let started = Instant::now();
+    let mut phases = Vec::new();
+    let mut phase = |name: &str, t: Instant, count: u64, note: String| {
+        phases.push(Phase {
+            name: name.to_string(),
+            millis: t.elapsed().as_millis() as u64,
+            count,
+            note,
+        });
+    };
+    let p = &opts.profile;
+    if !opts.input.is_dir() {
+        return Err(Error::Input(format!(
+            "{}: not a folder",
+            opts.input.display()
+        )));
+    }
+
+    // 文字同定 table and code tables.
+    let t = Instant::now();
+    let chars = CharMap::load(&opts.mapping)?;
+    let mut tables = HashMap::new();
+    for (name, spec) in &p.code_tables {
+        tables.insert(name.clone(), CodeTable::from_spec(name, &opts.input, spec)?);
+    }
+    phase(
+        "mapping",
+        t,
+        chars.decisions.len() as u64,
+        format!(
+            "{} table, {} accepted decisions, {} code tables",
+            chars.kind,
+            chars.decisions.len(),
+            tables.len()
+        ),
+    );
+
+    // Read and convert every file (in parallel, one file per task).
+    let t = Instant::now();
+    progress.start("read", p.files.len() as u64);
+    let ctx = Context {
+        chars: &chars,
+        tables: &tables,
+    };
+    let read: Vec<Result<ReadFile, Error>> = p
+        .files
+        .par_iter()
+        .map(|spec| {
+            let r = read_file(&opts.input, spec, &p.encoding, &ctx);
+            progress.inc(1);
+            r
+        })
+        .collect();
+    progress.finish();
+    let read: Vec<ReadFile> = read.into_iter().collect::<Result<_, _>>()?;
+    let records: u64 = read.iter().map(|r| r.staged.read).sum();
+    phase("read", t, records, format!("{} files", read.len()));
+
+    // Gaiji met, before rows move: code → (local?, occurrences, persons).
+    let mut gaiji: BTreeMap<u16, (bool, u64, BTreeSet<String>)> = BTreeMap::new();
+    for r in &read {
+        let f = &r.staged;
+        for &(code, local, row) in &r.gaiji {
+            let e = gaiji.entry(code).or_insert((local, 0, BTreeSet::new()));
+            e.1 += 1;
+            let pid = f.get(&f.rows[row], "person_id").key();
+            if !pid.is_empty() && e.2.len() < 50 {
+                e.2.insert(pid);
+            }
+        }
+    }
+
+    // Validate across files.
+    let t = Instant::now();
+    progress.start("validate", 1);
+    let mut bytes = Vec::new();
+    let mut staged = Staged::default();
+    for r in read {
+        bytes.push(r.bytes);
+        staged.files.push(r.staged);
+    }
+    let verdicts = validate(&staged, &p.rules);
+    let (n_rej, n_held) = (verdicts.rejects.len(), verdicts.held.len());
+    let findings = verdicts.findings;
+    staged.apply(verdicts.rejects, verdicts.held, |_, _| String::new());
+    // Raw bytes for rows quarantined by validation (read-time ones already carry theirs).
+    for (fi, f) in staged.files.iter_mut().enumerate() {
+        let n = f.record_len;
+        for q in f.quarantine.iter_mut().chain(f.held.iter_mut()) {
+            if q.raw_hex.is_empty() {
+                let s = q.offset as usize;
+                q.raw_hex = hex(&bytes[fi][s.min(bytes[fi].len())..(s + n).min(bytes[fi].len())]);
+            }
+        }
+    }
+    drop(bytes);
+    progress.finish();
+    phase(
+        "validate",
+        t,
+        findings.len() as u64,
+        format!("{n_rej} quarantined, {n_held} held with a quarantined parent"),
+    );
+
+    // Images.
+    let t = Instant::now();
+    let mut image_problems = Vec::new();
+    let mut checked: Vec<CheckedImage> = Vec::new();
+    let mut image_summary = ImageSummary::default();
+    if let Some(spec) = &p.images {
+        let mut wanted = Vec::new();
+        for (_, f) in staged.of("image_register") {
+            for row in &f.rows {
+                image_summary.registers += 1;
+                let file = f.get(row, &spec.file_field).key();
+                let has = !matches!(
+                    f.get(row, "has_image"),
+                    crate::value::Value::Flag { on: false }
+                );
+                if opts.images && has && !file.is_empty() {
+                    let pages = f.get(row, &spec.pages_field).key().parse().unwrap_or(0);
+                    wanted.push((f.get(row, "midashi_no").key(), file, pages));
+                }
+            }
+        }
+        progress.start("images", wanted.len() as u64);
+        let (c, q) = check(&opts.input.join(&spec.dir), &wanted, &|n| progress.inc(n));
+        progress.finish();
+        checked = c;
+        image_problems = q;
+        image_summary.files_checked = checked.len() as u64;
+        image_summary.pages = checked.iter().map(|c| c.pages.len() as u64).sum();
+        image_summary.problems = image_problems.len() as u64;
+        image_summary.stored = checked
+            .iter()
+            .map(|c| c.file.as_str())
+            .collect::<BTreeSet<_>>()
+            .len() as u64;
+    }
+    image_summary.millis = t.elapsed().as_millis() as u64;
+    phase(
+        "images",
+        t,
+        image_summary.pages,
+        format!("{} TIFF files", image_summary.files_checked),
+    );
+
+    // Load into a new store beside the target, then move it into place: a run that dies
+    // half-way leaves the previous store as it was.
+    let t = Instant::now();
+    let tmp = temp_path(&opts.db);
+    let _ = std::fs::remove_file(&tmp);
+    let by_no: HashMap<String, &CheckedImage> =
+        checked.iter().map(|c| (c.midashi_no.clone(), c)).collect();
+    let n_koseki: u64 = staged.of("koseki").map(|(_, f)| f.rows.len() as u64).sum();
+    progress.start("load", n_koseki);
+    let (loaded, content_hash) = {
+        let store = runtime::Store::create(&tmp, &opts.key)
+            .map_err(|e| Error::Input(format!("store: {e}")))?;
+        let conn = store.connection();
+        conn.execute_batch("BEGIN")
+            .map_err(|e| Error::Input(format!("store: {e}")))?;
+        let loaded = Plan::new(&staged).load(&store, &by_no, &|n| progress.inc(n))?;
+        for (code, (local, _, _)) in &gaiji {
+            if !*local {
+                continue;
+            }
+            let png = p
+                .gaiji
+                .png_dir
+                .as_ref()
+                .and_then(|d| {
+                    std::fs::read(opts.input.join(d).join(format!("{code:04X}.png"))).ok()
+                })
+                .unwrap_or_default();
+            let g = runtime::model::LocalGaiji {
+                code_point: local_pua_of(*code).unwrap_or('\u{F0000}'),
+                glyph_png: png,
+                vendor: p.name.clone(),
+                vendor_code: format!("{code:04X}"),
+                note: chars.levels.get(code).map(|l| format!("文字同定: {l}")),
+            };
+            store
+                .insert_local_gaiji(&g)
+                .map_err(|e| Error::Input(format!("store: {e}")))?;
+        }
+        let decisions: BTreeMap<String, String> = gaiji
+            .keys()
+            .map(|c| (format!("{c:04X}"), stored_notation(&chars, *c)))
+            .collect();
+        let meta = |k: &str, v: &str| {
+            store
+                .set_meta(k, v)
+                .map_err(|e| Error::Input(format!("store: {e}")))
+        };
+        meta("migrate.round", &opts.round)?;
+        meta(
+            "migrate.char_decisions",
+            &serde_json::to_string(&decisions).unwrap_or_default(),
+        )?;
+        conn.execute_batch("COMMIT")
+            .map_err(|e| Error::Input(format!("store: {e}")))?;
+        let hash = store
+            .content_hash()
+            .map_err(|e| Error::Input(format!("store: {e}")))?;
+        (loaded, hash)
+    };
+    progress.finish();
+    std::fs::rename(&tmp, &opts.db).map_err(|e| Error::io(&opts.db, e))?;
+    phase(
+        "load",
+        t,
+        loaded.by_entity.values().sum(),
+        format!("store {}", opts.db.display()),
+    );
+
+    // Reconcile.
+    let t = Instant::now();
+    let mut counts: BTreeMap<String, EntityCount> = BTreeMap::new();
+    let mut files = Vec::new();
+    let mut quarantine: Vec<QuarantineItem> = Vec::new();
+    for f in &staged.files {
+        let held = f.held.len() as u64;
+        let q = f.quarantine.len() as u64;
+        let mut fc = EntityCount {
+            source: f.trailer_count,
+            read: f.read,
+            loaded: f.rows.len() as u64,
+            quarantined: q + held,
+            reasons: BTreeMap::new(),
+        };
+        for item in f.quarantine.iter().chain(&f.held) {
+            *fc.reasons.entry(item.kind.clone()).or_default() += 1;
+        }
+        for item in &f.file_problems {
+            *fc.reasons.entry(item.kind.clone()).or_default() += 1;
+        }
+        let e = counts.entry(f.spec.entity.clone()).or_default();
+        e.source = match (e.source, fc.source) {
+            (Some(a), Some(b)) => Some(a + b),
+            (None, b) if e.read == 0 => b,
+            _ => None,
+        };
+        e.read += fc.read;
+        e.loaded += fc.loaded;
+        e.quarantined += fc.quarantined;
+        for (k, v) in &fc.reasons {
+            *e.reasons.entry(k.clone()).or_default() += v;
+        }
+        files.push(FileCount {
+            file: f.spec.data.clone(),
+            entity: f.spec.entity.clone(),
+            count: fc,
+        });
+        let mut items: Vec<QuarantineItem> = f
+            .quarantine
+            .iter()
+            .chain(&f.file_problems)
+            .cloned()
+            .collect();
+        items.sort_by_key(|q| q.record);
+        quarantine.extend(items);
+    }
+    // Rows the staging kept must all be in the store.
+    for (entity, c) in counts.iter_mut() {
+        let stored = loaded.by_entity.get(entity).copied().unwrap_or(0);
+        if stored != c.loaded {
+            c.reasons.insert(format!("store_has_{stored}"), 1);
+            c.loaded = stored;
+        }
+    }
+    if p.images.is_some() && opts.images {
+        let stated: u64 = checked.iter().map(|c| u64::from(c.stated)).sum();
+        let found: u64 = checked.iter().map(|c| u64::from(c.found)).sum();
+        let ok: u64 = checked.iter().map(|c| c.pages.len() as u64).sum();
+        let mut reasons = BTreeMap::new();
+        for q in &image_problems {
+            *reasons.entry(q.kind.clone()).or_default() += 1;
+        }
+        counts.insert(
+            "image_page".into(),
+            EntityCount {
+                source: Some(stated),
+                read: found,
+                loaded: ok,
+                quarantined: found - ok,
+                reasons,
+            },
+        );
+    }
+    quarantine.extend(image_problems);
+    let mut gaiji_levels: BTreeMap<String, u64> = BTreeMap::new();
+    let mut gaiji_rows = Vec::new();
+    let png_dir = p.gaiji.png_dir.as_ref().map(|d| opts.input.join(d));
+    for (code, (local, occ, persons)) in &gaiji {
+        let level = match chars.decisions.get(code) {
+            Some(d) => d.level.clone(),
+            None => chars
+                .levels
+                .get(code)
+                .cloned()
+                .unwrap_or_else(|| "unlisted".into()),
+        };
+        *gaiji_levels
+            .entry(if *local {
+                format!("local ({level})")
+            } else {
+                level.clone()
+            })
+            .or_default() += 1;
+        gaiji_rows.push(GaijiRow {
+            code: format!("{code:04X}"),
+            level,
+            mj: chars
+                .decisions
+                .get(code)
+                .map(|d| d.mj.clone())
+                .unwrap_or_default(),
+            stored: stored_notation(&chars, *code),
+            local: *local,
+            occurrences: *occ,
+            image: png_dir.as_ref().map(|_| format!("gaiji/{code:04X}.png")),
+            persons: persons.iter().cloned().collect(),
+        });
+    }
+    let mut finding_counts: BTreeMap<String, u64> = BTreeMap::new();
+    for f in &findings {
+        *finding_counts.entry(f.severity.clone()).or_default() += 1;
+    }
+    let reconciled = quarantine.is_empty() && counts.values().all(EntityCount::reconciles);
+    let exit = if reconciled { 0 } else { 1 };
+    phase("reconcile", t, counts.len() as u64, String::new());
+    phases.push(Phase {
+        name: "total".into(),
+        millis: started.elapsed().as_millis() as u64,
+        count: records,
+        note: format!("images {} ms of it", image_summary.millis),
+    });
+    let summary = Summary {
+        round: opts.round.clone(),
+        reconciled,
+        content_hash,
+        quarantined: quarantine.len() as u64,
+        quarantine,
+        counts,
+        gaiji: gaiji_levels,
+        findings: finding_counts,
+        images: image_summary,
+        exit_code: exit,
+    };
+    let mut inputs = BTreeMap::new();
+    inputs.insert("input".into(), opts.input.display().to_string());
+    inputs.insert("mapping".into(), opts.mapping.display().to_string());
+    inputs.insert("store".into(), opts.db.display().to_string());
+    inputs.insert("profile".into(), opts.profile_origin.clone());
+    let report = MigrationReport {
+        summary,
+        inputs,
+        files,
+        gaiji: gaiji_rows,
+        findings,
+        phases,
+        started: now_text(),
+    };
+    Ok(Outcome { report, exit })
+}
+
+/// What a vendor code is stored as.
+fn stored_notation(chars: &CharMap, code: u16) -> String {
+    match chars.decisions.get(&code) {
+        Some(d) => d.notation(),
+        None => format!("U+{:X} (local)", local_pua_of(code).map_or(0, |c| c as u32)),
+    }
+}
+
+/// The file a round is built in before it replaces the store.
+pub fn temp_path(db: &Path) -> PathBuf {
+    let mut name = db.file_name().map(|n| n.to_os_string()).unwrap_or_default();
+    name.push(".loading");
+    db.with_file_name(name)
+}
+
+/// Write the round's report folder, with the gaiji glyph images the pages show.
+pub fn write_report(
+    dir: &Path,
+    input: &Path,
+    profile: &Profile,
+    report: &MigrationReport,
+) -> Result<(), Error> {
+    reports::migration::write(dir, report)?;
+    if let Some(png_dir) = &profile.gaiji.png_dir {
+        let to = dir.join("gaiji");
+        std::fs::create_dir_all(&to).map_err(|e| Error::io(&to, e))?;
+        for g in &report.gaiji {
+            let from = input.join(png_dir).join(format!("{}.png", g.code));
+            if from.is_file() {
+                let dst = to.join(format!("{}.png", g.code));
+                std::fs::copy(&from, &dst).map_err(|e| Error::io(&dst, e))?;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn now_text() -> String {
+    // Seconds since the epoch as UTC date-time, without a time crate.
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let days = (secs / 86_400) as i64;
+    let (h, m, s) = ((secs % 86_400) / 3600, (secs % 3600) / 60, secs % 60);
+    // Civil from days (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let mo = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = if mo <= 2 { y + 1 } else { y };
+    format!("{y:04}-{mo:02}-{d:02} {h:02}:{m:02}:{s:02} UTC")
+}
