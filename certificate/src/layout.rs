@@ -351,8 +351,8 @@ fn paginate(kind: CertificateKind, mut body: Vec<String>, trailer: Vec<String>) 
     CertificateText { kind, pages }
 }
 
-/// 全部事項証明書: every member, removed ones boxed 除籍.
-pub fn zenbu(koseki: &KosekiView, iss: &Issuance<'_>) -> CertificateText {
+/// The body of a 全部事項証明書 (no page marks, no trailer): what the web view shows.
+pub fn zenbu_body(koseki: &KosekiView) -> Vec<String> {
     let mut body = Vec::new();
     push_header(&mut body, &koseki.honseki, &koseki.hittosha);
     push_koseki_jiko(&mut body, &koseki.koseki_jiko);
@@ -362,9 +362,14 @@ pub fn zenbu(koseki: &KosekiView, iss: &Issuance<'_>) -> CertificateText {
         }
         push_member(&mut body, m);
     }
+    body
+}
+
+/// 全部事項証明書: every member, removed ones boxed 除籍.
+pub fn zenbu(koseki: &KosekiView, iss: &Issuance<'_>) -> CertificateText {
     paginate(
         CertificateKind::Zenbu,
-        body,
+        zenbu_body(koseki),
         trailer(CertificateKind::Zenbu, koseki.closed, "", iss),
     )
 }

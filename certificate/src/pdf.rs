@@ -24,6 +24,9 @@ const MARGIN_TOP: f32 = 48.0;
 const FONT_SIZE: f32 = 10.5;
 const LEADING: f32 = 15.0;
 
+/// Shaped glyphs and the (glyph index, code point) slots where local gaiji images go.
+pub type Shaped = (Vec<KrillaGlyph>, Vec<(usize, char)>);
+
 /// A loaded font: its bytes shared with krilla, parsed once.
 #[derive(Clone)]
 pub struct CertFont {
@@ -73,7 +76,7 @@ impl CertFont {
         &self,
         line: &str,
         gaiji: &HashMap<char, Vec<u8>>,
-    ) -> Result<(Vec<KrillaGlyph>, Vec<(usize, char)>), CertificateError> {
+    ) -> Result<Shaped, CertificateError> {
         let mut slots = Vec::new();
         let face = ttf_parser::Face::parse(&self.data, 0)
             .map_err(|e| CertificateError::Font(PathBuf::new(), e.to_string()))?;

@@ -1,0 +1,329 @@
+//! HTML pages (maud escapes every interpolated value). Japanese, no scripts, keyboard-first:
+//! every control has a label, the search field takes focus, access keys on the navigation.
+
+use std::collections::HashSet;
+
+use maud::{DOCTYPE, Markup, html};
+use runtime::audit::AuditEntry;
+use runtime::auth::{Role, SessionInfo};
+
+use crate::find::{Hit, Query};
+
+pub const CSS: &str = r#"@font-face{font-family:"IPAmj";src:url("/font/ipamjm.ttf") format("truetype");font-display:block}
+body{font-family:"IPAmj",serif;margin:0;color:#111;background:#fafaf7}
+header{background:#23395d;color:#fff;padding:.4em 1em;display:flex;gap:1.5em;align-items:center}
+header a{color:#fff}header form{margin-left:auto}
+main{padding:1em 1.5em;max-width:70em}
+a:focus,button:focus,input:focus,select:focus{outline:3px solid #e8a33d;outline-offset:1px}
+table{border-collapse:collapse}td,th{border:1px solid #bbb;padding:.2em .5em;text-align:left}
+.koseki{background:#fff;border:1px solid #999;padding:1em;display:inline-block}
+.l{white-space:pre;line-height:1.5;min-height:1.5em}
+.gaiji{height:1em;width:1em;vertical-align:-.12em}
+.notice{border:2px solid #b33;padding:1em;background:#fff4f4}
+.ok{color:#070}.bad{color:#b00;font-weight:bold}
+label{display:inline-block;min-width:7em}
+form.search p,form.issue p{margin:.3em 0}
+img.page{max-width:100%;border:1px solid #999;background:#fff}
+"#;
+
+/// Text with local gaiji (private-use code points the store knows) shown as their glyph
+/// images; everything else escaped as text (IVS kept).
+pub fn mj_text(s: &str, gaiji: &HashSet<char>) -> Markup {
+    html! {
+        @for part in split_gaiji(s, gaiji) {
+            @match part {
+                Ok(text) => (text),
+                Err(c) => img.gaiji src=(format!("/gaiji/{:04X}", c as u32)) alt=(c.to_string()) title=(format!("外字 U+{:04X}", c as u32));
+            }
+        }
+    }
+}
+
+fn split_gaiji(s: &str, gaiji: &HashSet<char>) -> Vec<Result<String, char>> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    for c in s.chars() {
+        if gaiji.contains(&c) {
+            if !cur.is_empty() {
+                out.push(Ok(std::mem::take(&mut cur)));
+            }
+            out.push(Err(c));
+        } else {
+            cur.push(c);
+        }
+    }
+    if !cur.is_empty() {
+        out.push(Ok(cur));
+    }
+    out
+}
+
+pub fn layout(title: &str, session: Option<&SessionInfo>, body: Markup) -> Markup {
+    html! {
+        (DOCTYPE)
+        html lang="ja" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (title) " — 戸籍システム" }
+                link rel="stylesheet" href="/static/app.css";
+            }
+            body {
+                header {
+                    strong { "戸籍システム" }
+                    @if let Some(s) = session {
+                        nav {
+                            a href="/search" accesskey="s" { "検索(S)" }
+                            @if s.role == Role::Kanri {
+                                " " a href="/audit" accesskey="a" { "監査ログ(A)" }
+                            }
+                        }
+                        form method="post" action="/logout" {
+                            span { (s.user) "（" (s.role.label()) "）" } " "
+                            input type="hidden" name="csrf" value=(s.csrf_token);
+                            button type="submit" { "ログアウト" }
+                        }
+                    }
+                }
+                main { h1 { (title) } (body) }
+            }
+        }
+    }
+}
+
+pub fn login(csrf: &str, message: Option<&str>) -> Markup {
+    layout(
+        "ログイン",
+        None,
+        html! {
+            @if let Some(m) = message { p.notice role="alert" { (m) } }
+            form method="post" action="/login" {
+                input type="hidden" name="csrf" value=(csrf);
+                p { label for="user" { "ユーザー名" } input id="user" name="user" autocomplete="username" required autofocus; }
+                p { label for="password" { "パスワード" } input id="password" name="password" type="password" autocomplete="current-password" required; }
+                p { label for="code" { "ワンタイムコード" } input id="code" name="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9]{6}" required; }
+                p { button type="submit" { "ログイン" } }
+            }
+        },
+    )
+}
+
+pub fn message(title: &str, session: Option<&SessionInfo>, text: &str) -> Markup {
+    layout(title, session, html! { p.notice role="alert" { (text) } })
+}
+
+pub fn closed(session: &SessionInfo, hours: &str) -> Markup {
+    layout(
+        "業務時間外",
+        Some(session),
+        html! {
+            p.notice role="alert" {
+                "現在は業務時間外です（業務時間 " (hours) "）。戸籍の検索・閲覧・証明書発行はできません。"
+            }
+            @if session.role == Role::Kanri {
+                form method="post" action="/override" {
+                    input type="hidden" name="csrf" value=(session.csrf_token);
+                    p { label for="reason" { "理由" } input id="reason" name="reason" required; }
+                    p { button type="submit" { "管理者として時間外の操作を許可する（記録されます）" } }
+                }
+            }
+        },
+    )
+}
+
+pub fn search(
+    session: &SessionInfo,
+    q: &Query,
+    hits: Option<&[Hit]>,
+    gaiji: &HashSet<char>,
+) -> Markup {
+    layout(
+        "検索",
+        Some(session),
+        html! {
+            form.search method="get" action="/search" {
+                p { label for="name" { "氏名" } input id="name" name="name" value=(q.name) autofocus; " （異体字を区別せず検索）" }
+                p { label for="kana" { "よみ（カナ）" } input id="kana" name="kana" value=(q.kana); }
+                p { label for="honseki" { "本籍" } input id="honseki" name="honseki" value=(q.honseki); }
+                p { label for="hittosha" { "筆頭者" } input id="hittosha" name="hittosha" value=(q.hittosha); }
+                p { label for="birth" { "生年月日" } input id="birth" name="birth" value=(q.birth) placeholder="1972-11-03 または 昭和47年11月3日"; }
+                p { button type="submit" { "検索" } }
+            }
+            @if let Some(hits) = hits {
+                p { (hits.len()) " 件" }
+                @if !hits.is_empty() {
+                    table {
+                        thead { tr { th { "氏名" } th { "生年月日" } th { "本籍" } th { "筆頭者" } th { "区分" } } }
+                        tbody {
+                            @for h in hits {
+                                tr {
+                                    td {
+                                        @if let Some(k) = h.koseki_id {
+                                            a href=(format!("/koseki/{k}")) { (mj_text(&h.name, gaiji)) }
+                                        } @else if let Some(i) = h.image_register_id {
+                                            a href=(format!("/images/{i}")) { (mj_text(&h.name, gaiji)) }
+                                        }
+                                    }
+                                    td { (h.birth) }
+                                    td { (mj_text(&h.honseki, gaiji)) }
+                                    td { (mj_text(&h.hittosha, gaiji)) }
+                                    td { (h.status) }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        },
+    )
+}
+
+pub struct KosekiPage<'a> {
+    pub id: i64,
+    pub status: &'a str,
+    pub lines: Vec<String>,
+    /// (person id, 名, removed)
+    pub members: Vec<(i64, String, bool)>,
+    pub can_issue: bool,
+}
+
+pub fn koseki(session: &SessionInfo, page: &KosekiPage<'_>, gaiji: &HashSet<char>) -> Markup {
+    layout(
+        "戸籍（全部事項）",
+        Some(session),
+        html! {
+            p { "状態：" (page.status) }
+            div.koseki lang="ja" aria-label="全部事項" {
+                @for line in &page.lines {
+                    div.l { (mj_text(line, gaiji)) }
+                }
+            }
+            @if page.can_issue {
+                h2 { "証明書の発行" }
+                ul {
+                    li { a href=(format!("/issue?kind=zenbu&koseki={}", page.id)) { "全部事項証明書" } }
+                    @for (pid, mei, removed) in &page.members {
+                        li { a href=(format!("/issue?kind=kojin&person={pid}")) { "個人事項証明書（" (mj_text(mei, gaiji)) @if *removed { "・除籍" } "）" } }
+                    }
+                    li { a href=(format!("/issue?kind=fuhyo&koseki={}", page.id)) { "戸籍の附票の写し" } }
+                }
+            }
+        },
+    )
+}
+
+pub struct ImagePage<'a> {
+    pub id: i64,
+    pub midashi: &'a str,
+    pub kind: &'a str,
+    pub page_no: u32,
+    pub pages: u32,
+    pub can_issue: bool,
+}
+
+pub fn image_register(session: &SessionInfo, p: &ImagePage<'_>, gaiji: &HashSet<char>) -> Markup {
+    layout(
+        "画像戸籍",
+        Some(session),
+        html! {
+            p { (p.kind) "　" (mj_text(p.midashi, gaiji)) }
+            nav aria-label="ページ" {
+                @if p.page_no > 1 { a href=(format!("/images/{}?page={}", p.id, p.page_no - 1)) accesskey="p" rel="prev" { "← 前のページ(P)" } " " }
+                span { (p.page_no) " / " (p.pages) " ページ" }
+                @if p.page_no < p.pages { " " a href=(format!("/images/{}?page={}", p.id, p.page_no + 1)) accesskey="n" rel="next" { "次のページ(N) →" } }
+            }
+            p { img.page src=(format!("/images/{}/pages/{}", p.id, p.page_no)) alt=(format!("{} {}ページ", p.kind, p.page_no)); }
+            @if p.can_issue {
+                p { a href=(format!("/issue?kind=image&image={}", p.id)) { "謄本を発行" } }
+            }
+        },
+    )
+}
+
+pub struct IssueForm<'a> {
+    pub kind: &'a str,
+    pub kind_label: &'a str,
+    pub target_label: String,
+    pub koseki: Option<i64>,
+    pub person: Option<i64>,
+    pub image: Option<i64>,
+    pub fee: u32,
+}
+
+pub fn issue_form(session: &SessionInfo, f: &IssueForm<'_>, gaiji: &HashSet<char>) -> Markup {
+    layout(
+        "証明書の発行",
+        Some(session),
+        html! {
+            p { (f.kind_label) "：" (mj_text(&f.target_label, gaiji)) }
+            form.issue method="post" action="/issue" {
+                input type="hidden" name="csrf" value=(session.csrf_token);
+                input type="hidden" name="kind" value=(f.kind);
+                @if let Some(k) = f.koseki { input type="hidden" name="koseki" value=(k); }
+                @if let Some(p) = f.person { input type="hidden" name="person" value=(p); }
+                @if let Some(i) = f.image { input type="hidden" name="image" value=(i); }
+                p {
+                    label for="kubun" { "請求者区分" }
+                    select id="kubun" name="kubun" autofocus {
+                        option value="本人等" { "本人等（10条）" }
+                        option value="第三者" { "第三者（10条の2第1項）" }
+                        option value="職務上" { "職務上請求" }
+                        option value="公用" { "公用請求" }
+                    }
+                }
+                p { label for="requester" { "請求者氏名" } input id="requester" name="requester" required; }
+                p { label for="fee" { "手数料（円）" } input id="fee" name="fee" value=(f.fee) inputmode="numeric" pattern="[0-9]{1,6}"; " 公用は0円" }
+                @if f.kind == "fuhyo" {
+                    p { label { input type="checkbox" name="show_hyoji" value="1"; " 本籍・筆頭者を記載" } }
+                    p { label { input type="checkbox" name="show_code" value="1"; " 住民票コードを記載" } }
+                }
+                p { button type="submit" { "発行（PDF）" } }
+            }
+        },
+    )
+}
+
+pub fn audit(
+    session: &SessionInfo,
+    entries: &[AuditEntry],
+    verified: Result<i64, (i64, String)>,
+) -> Markup {
+    layout(
+        "監査ログ",
+        Some(session),
+        html! {
+            @match &verified {
+                Ok(n) => p.ok { "ハッシュチェーン検証：正常（" (n) " 件）" },
+                Err((seq, why)) => p.bad role="alert" { "ハッシュチェーン検証：異常 — 番号 " (seq) "：" (why) },
+            }
+            form method="get" action="/audit" {
+                label for="user" { "職員" } input id="user" name="user";
+                " " label for="action" { "操作" } input id="action" name="action" placeholder="search, view, issue, login…";
+                " " button type="submit" { "絞り込み" }
+            }
+            table {
+                thead { tr { th { "番号" } th { "日時（UTC）" } th { "職員" } th { "端末" } th { "操作" } th { "対象" } th { "詳細" } } }
+                tbody {
+                    @for e in entries {
+                        tr { td { (e.seq) } td { (e.at) } td { (e.user) } td { (e.terminal) } td { (e.action) } td { (e.target) } td { code { (e.detail) } } }
+                    }
+                }
+            }
+        },
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hostile_text_is_escaped_and_gaiji_become_images() {
+        let g: HashSet<char> = ['\u{E000}'].into_iter().collect();
+        let out = mj_text("<script>alert(1)</script>\u{E000}太\"'&", &g).into_string();
+        assert!(!out.contains("<script>"), "{out}");
+        assert!(out.contains("&lt;script&gt;"));
+        assert!(out.contains("/gaiji/E000"));
+        assert!(out.contains("&amp;"));
+    }
+}
