@@ -15,8 +15,16 @@ fn main() {
     let ucs: std::collections::HashSet<u32> = mj.values().filter_map(|e| e.ucs).collect();
     std::fs::create_dir_all(out.join("px64")).expect("mkdir");
     let fonts = [
-        ("/usr/share/fonts/truetype/hanazono/HanaMinA.ttf", 0u32, "HanaMinA"),
-        ("/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc", 0, "NotoSerifCJKjp"),
+        (
+            "/usr/share/fonts/truetype/hanazono/HanaMinA.ttf",
+            0u32,
+            "HanaMinA",
+        ),
+        (
+            "/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc",
+            0,
+            "NotoSerifCJKjp",
+        ),
     ];
     let mut truth = String::from("code\tucs\tfont\n");
     let mut bdf = String::new();
@@ -32,14 +40,25 @@ fn main() {
         };
         let f = data.font().expect("font");
         // Ideographs only (U+3400 and up): the reference set is kanji.
-        let cps: Vec<_> = f.mapped_codepoints().into_iter().filter(|(c, _)| *c >= 0x3400 && ucs.contains(c)).collect();
+        let cps: Vec<_> = f
+            .mapped_codepoints()
+            .into_iter()
+            .filter(|(c, _)| *c >= 0x3400 && ucs.contains(c))
+            .collect();
         let step = (cps.len() / per_font).max(1);
         for &(cp, gid) in cps.iter().step_by(step).take(per_font) {
             let bm64 = f.raster(gid, 64);
-            std::fs::write(out.join(format!("px64/{code:04X}.png")), identify::image_io::encode_png(&bm64)).expect("png");
+            std::fs::write(
+                out.join(format!("px64/{code:04X}.png")),
+                identify::image_io::encode_png(&bm64),
+            )
+            .expect("png");
             let mut bm24 = f.raster(gid, 24);
             identify::index::binarise(&mut bm24);
-            let _ = writeln!(bdf, "STARTCHAR g{code:04X}\nENCODING {code}\nSWIDTH 1000 0\nDWIDTH 24 0\nBBX 24 24 0 -3\nBITMAP");
+            let _ = writeln!(
+                bdf,
+                "STARTCHAR g{code:04X}\nENCODING {code}\nSWIDTH 1000 0\nDWIDTH 24 0\nBBX 24 24 0 -3\nBITMAP"
+            );
             for y in 0..24 {
                 let mut row = 0u32;
                 for x in 0..24 {
@@ -55,7 +74,9 @@ fn main() {
             chars += 1;
         }
     }
-    let head = format!("STARTFONT 2.1\nFONT -bench-24\nSIZE 24 75 75\nFONTBOUNDINGBOX 24 24 0 -3\nCHARS {chars}\n");
+    let head = format!(
+        "STARTFONT 2.1\nFONT -bench-24\nSIZE 24 75 75\nFONTBOUNDINGBOX 24 24 0 -3\nCHARS {chars}\n"
+    );
     std::fs::write(out.join("dots24.bdf"), head + &bdf + "ENDFONT\n").expect("bdf");
     std::fs::write(out.join("truth.tsv"), truth).expect("truth");
     eprintln!("{chars} characters drawn into {}", out.display());

@@ -14,7 +14,7 @@ use crate::mapping::{KnownCode, Level, MappingTable};
 /// `mappings/moji/README.md` for the figures they come from).
 pub const EXACT_MIN: f32 = 0.97;
 pub const DESIGN_MIN: f32 = 0.80;
-pub const SIMILAR_MIN: f32 = 0.65;
+pub const SIMILAR_MIN: f32 = 0.50;
 
 /// The level a glyph-match score earns.
 pub fn level_of(score: f32) -> Level {
@@ -92,8 +92,10 @@ pub enum RunError {
 pub struct Outcome {
     pub results: Vec<GaijiResult>,
     pub indexes: HashMap<(usize, bool), RefIndex>,
-    /// Seconds spent on glyph queries and their count.
+    /// Wall seconds of the matching phase (queries run in parallel), and the summed seconds
+    /// of the glyph queries themselves (mean latency = `query_latency_seconds / queries`).
     pub query_seconds: f64,
+    pub query_latency_seconds: f64,
     pub queries: usize,
 }
 
@@ -170,6 +172,7 @@ pub fn identify(
     let done = std::sync::atomic::AtomicUsize::new(0);
     let t0 = std::time::Instant::now();
     let queries = std::sync::atomic::AtomicUsize::new(0);
+    let latency_us = std::sync::atomic::AtomicU64::new(0);
     let results: Vec<GaijiResult> = gaiji
         .par_iter()
         .zip(styles.par_iter())
@@ -208,7 +211,13 @@ pub fn identify(
             let rows = match ix.font().font() {
                 Ok(font) => {
                     queries.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    ix.search(&font, &g.bitmap, opts.top)
+                    let tq = std::time::Instant::now();
+                    let found = ix.search(&font, &g.bitmap, opts.top);
+                    latency_us.fetch_add(
+                        tq.elapsed().as_micros() as u64,
+                        std::sync::atomic::Ordering::Relaxed,
+                    );
+                    found
                         .into_iter()
                         .enumerate()
                         .map(|(r, c)| row_of(ix, r + 1, c.entry, c.score, level_of(c.score)))
@@ -228,8 +237,31 @@ pub fn identify(
         results,
         indexes,
         query_seconds: t0.elapsed().as_secs_f64(),
+        query_latency_seconds: latency_us.into_inner() as f64 / 1e6,
         queries: queries.into_inner(),
     })
+}
+
+/// One line for the log: counts and timing (mean query latency, and wall time per gaiji
+/// with the queries spread over all cores).
+pub fn summary(o: &Outcome) -> String {
+    let unresolved = o.results.iter().filter(|r| !r.level().identifies()).count();
+    let per = |s: f64| {
+        if o.queries > 0 {
+            s * 1000.0 / o.queries as f64
+        } else {
+            0.0
+        }
+    };
+    format!(
+        "{} gaiji, {} matched by glyph: {:.2} ms a query ({:.2} ms wall a gaiji on {} threads), {} without exact or design match",
+        o.results.len(),
+        o.queries,
+        per(o.query_latency_seconds),
+        per(o.query_seconds),
+        rayon::current_num_threads(),
+        unresolved
+    )
 }
 
 fn needs_matching(g: &Gaiji, opts: &Options) -> bool {

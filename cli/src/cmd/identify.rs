@@ -111,18 +111,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             ix.build_seconds
         );
     }
-    eprintln!(
-        "koseki identify: {} gaiji, {} matched by glyph in {:.3} s ({:.2} ms each), {} without exact or design match",
-        outcome.results.len(),
-        outcome.queries,
-        outcome.query_seconds,
-        if outcome.queries > 0 {
-            outcome.query_seconds * 1000.0 / outcome.queries as f64
-        } else {
-            0.0
-        },
-        unresolved
-    );
+    eprintln!("koseki identify: {}", identify::run::summary(&outcome));
     Ok(if unresolved > 0 {
         ExitCode::from(1)
     } else {
