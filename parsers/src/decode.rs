@@ -295,6 +295,11 @@ impl<'a> RecordDecoder<'a> {
                 };
                 match r {
                     Ok(()) => {
+                        if !self.options.keep_padding {
+                            // JEF has more than one code for U+3000; trim what is left.
+                            let n = w.buf.trim_end_matches('\u{3000}').len();
+                            w.buf.truncate(n);
+                        }
                         w.sink.text(name, &w.buf);
                         Ok(())
                     }

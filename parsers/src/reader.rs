@@ -263,7 +263,14 @@ impl<'a> Plan<'a> {
                 })
         };
         let mut matchers = Vec::new();
-        for rule in &spec.record_types {
+        let implied;
+        let rules = if spec.record_types.is_empty() && layout.records.len() > 1 {
+            implied = implied_record_types(layout);
+            &implied
+        } else {
+            &spec.record_types
+        };
+        for rule in rules {
             let li = find_layout(&rule.layout)?;
             let rec = &layout.records[li];
             let item = rec.find(&rule.field).ok_or_else(|| {
@@ -393,6 +400,35 @@ impl<'a> Plan<'a> {
             .collect();
         (v, errs)
     }
+}
+
+/// Record types a copybook states itself: when every 01 record's first field has a VALUE
+/// clause (`05 K01-H-REC-KBN PIC X VALUE '1'.`), that value tells the records apart.
+pub fn implied_record_types(layout: &Layout) -> Vec<RecordTypeRule> {
+    let mut rules = Vec::new();
+    for r in &layout.records {
+        let mut first = None;
+        r.visit(&mut |it, _| {
+            if first.is_none() && !it.is_group() {
+                first = Some((it.name.clone(), it.value.clone()));
+            }
+        });
+        let Some((name, Some(v))) = first else {
+            return Vec::new();
+        };
+        let v = v.trim();
+        let v = v
+            .strip_prefix('\'')
+            .and_then(|v| v.strip_suffix('\''))
+            .or_else(|| v.strip_prefix('"').and_then(|v| v.strip_suffix('"')))
+            .unwrap_or(v);
+        rules.push(RecordTypeRule {
+            field: name,
+            value: v.to_string(),
+            layout: r.name.clone(),
+        });
+    }
+    rules
 }
 
 /// Iterator over a file's records: `Ok` records, `Err` framing problems (truncated record,
