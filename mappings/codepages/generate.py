@@ -128,7 +128,11 @@ def mixed(cs):
         if t is None:
             continue
         back = enc(t)
-        rows.append((b, 1, t, back != bytes([b])))
+        # Duplicate only when glibc encodes the text to another *single* byte; when it prefers
+        # a double-byte code (e.g. IBM930 0xA0 '~'), single-byte fields still need this byte.
+        # (glibc's encoding must also decode back to the text: 0xA0 '~' encodes one-way to 0xA1.)
+        dup = back is not None and len(back) == 1 and back != bytes([b]) and dec(back) == t
+        rows.append((b, 1, t, dup))
     by_text = {}
     dbcs = []
     for hi in range(0x40, 0x100):
@@ -140,7 +144,7 @@ def mixed(cs):
             by_text.setdefault(t, []).append(hi << 8 | lo)
     for code, t in dbcs:
         back = enc(t)
-        if back is not None and len(back) == 4 and back[0] == 0x0E:
+        if back is not None and len(back) == 4 and back[0] == 0x0E and dec(back) == t:
             canon = back[1] << 8 | back[2]
         else:
             # glibc encodes this text as a single byte (or not at all): the double-byte

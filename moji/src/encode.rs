@@ -228,16 +228,38 @@ fn rs_encode(
                 .decode_without_bom_handling_and_without_replacement(&buf)
                 .is_some_and(|s| s.chars().eq(std::iter::once(c)));
         if !ok {
-            return Err(EncodeError::Unmappable {
-                ch: c,
-                offset: pos,
-                page,
-                kind,
-            });
+            match cp932_private_use(page, c, kind) {
+                Some(pair) => {
+                    out.extend_from_slice(&pair);
+                    continue;
+                }
+                None => {
+                    return Err(EncodeError::Unmappable {
+                        ch: c,
+                        offset: pos,
+                        page,
+                        kind,
+                    });
+                }
+            }
         }
         out.extend_from_slice(&buf);
     }
     Ok(())
+}
+
+/// CP932's user-defined area 0xF040..0xF9FC, which the WHATWG decoder reads as
+/// U+E000..U+E757 but its encoder does not write back (WHATWG Shift_JIS pointers 8836..).
+fn cp932_private_use(page: CodePage, c: char, kind: FieldKind) -> Option<[u8; 2]> {
+    let k = u32::from(c).checked_sub(0xE000)?;
+    if page != CodePage::Cp932 || k > 0x757 || kind == FieldKind::SingleByte {
+        return None;
+    }
+    let pointer = 8836 + k;
+    let (lead, trail) = (pointer / 188, pointer % 188);
+    let lead = lead + if lead < 0x1F { 0x81 } else { 0xC1 };
+    let trail = trail + if trail < 0x3F { 0x40 } else { 0x41 };
+    Some([u8::try_from(lead).ok()?, u8::try_from(trail).ok()?])
 }
 
 #[cfg(test)]

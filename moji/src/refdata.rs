@@ -16,7 +16,9 @@ pub fn koseki_home() -> PathBuf {
     if let Some(p) = std::env::var_os("KOSEKI_HOME") {
         return PathBuf::from(p);
     }
-    let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("/root"));
+    let home = std::env::var_os("HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/root"));
     home.join(".local/share/koseki")
 }
 
