@@ -630,8 +630,8 @@ fn items(
         };
         let (t, raw) = text_at(rec, val, i, enc).map_err(|e| Fault {
             field: at(val),
-            kind: "undefined_code",
-            reason: e,
+            kind: "undefined_character",
+            reason: format!("item {}: {e}", i + 1),
         })?;
         let text = ctx.chars.apply(&t, |c, local| met.push((c, local)));
         // Dates inside items are written as in the 記載例 (昭和４７年１１月３日): check them.

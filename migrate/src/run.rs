@@ -206,65 +206,49 @@ pub fn migrate(opts: &Options, progress: &dyn Progress) -> Result<Outcome, Error
     // Load into a new store beside the target, then move it into place: a run that dies
     // half-way leaves the previous store as it was.
     let t = Instant::now();
-    let tmp = temp_path(&opts.db);
-    let _ = std::fs::remove_file(&tmp);
     let by_no: HashMap<String, &CheckedImage> =
         checked.iter().map(|c| (c.midashi_no.clone(), c)).collect();
     let n_koseki: u64 = staged.of("koseki").map(|(_, f)| f.rows.len() as u64).sum();
     progress.start("load", n_koseki);
-    let (loaded, content_hash) = {
-        let store = runtime::Store::create(&tmp, &opts.key)
-            .map_err(|e| Error::Input(format!("store: {e}")))?;
-        let conn = store.connection();
-        conn.execute_batch("BEGIN")
-            .map_err(|e| Error::Input(format!("store: {e}")))?;
-        let loaded = Plan::new(&staged).load(&store, &by_no, &|n| progress.inc(n))?;
-        for (code, (local, _, _)) in &gaiji {
-            if !*local {
-                continue;
-            }
-            let png = p
-                .gaiji
-                .png_dir
-                .as_ref()
-                .and_then(|d| {
-                    std::fs::read(opts.input.join(d).join(format!("{code:04X}.png"))).ok()
-                })
-                .unwrap_or_default();
-            let g = runtime::model::LocalGaiji {
-                code_point: local_pua_of(*code).unwrap_or('\u{F0000}'),
-                glyph_png: png,
-                vendor: p.name.clone(),
-                vendor_code: format!("{code:04X}"),
-                note: chars.levels.get(code).map(|l| format!("文字同定: {l}")),
-            };
-            store
-                .insert_local_gaiji(&g)
-                .map_err(|e| Error::Input(format!("store: {e}")))?;
+    let serr = |e: runtime::StoreError| Error::Input(format!("store {}: {e}", opts.db.display()));
+    // The runtime's bulk load builds a new file beside the store and renames it into place
+    // only once committed and hashed: a run that dies half-way leaves the old store as it was.
+    let bulk = runtime::bulk::BulkLoad::begin(&opts.db, &opts.key).map_err(serr)?;
+    let store = bulk.store();
+    let loaded = Plan::new(&staged).load(store, &by_no, &|n| progress.inc(n))?;
+    for (code, (local, _, _)) in &gaiji {
+        if !*local {
+            continue;
         }
-        let decisions: BTreeMap<String, String> = gaiji
-            .keys()
-            .map(|c| (format!("{c:04X}"), stored_notation(&chars, *c)))
-            .collect();
-        let meta = |k: &str, v: &str| {
-            store
-                .set_meta(k, v)
-                .map_err(|e| Error::Input(format!("store: {e}")))
+        let png = p
+            .gaiji
+            .png_dir
+            .as_ref()
+            .and_then(|d| std::fs::read(opts.input.join(d).join(format!("{code:04X}.png"))).ok())
+            .unwrap_or_default();
+        let g = runtime::model::LocalGaiji {
+            code_point: local_pua_of(*code).unwrap_or('\u{F0000}'),
+            glyph_png: png,
+            vendor: p.name.clone(),
+            vendor_code: format!("{code:04X}"),
+            note: chars.levels.get(code).map(|l| format!("文字同定: {l}")),
         };
-        meta("migrate.round", &opts.round)?;
-        meta(
+        store.insert_local_gaiji(&g).map_err(serr)?;
+    }
+    let decisions: BTreeMap<String, String> = gaiji
+        .keys()
+        .map(|c| (format!("{c:04X}"), stored_notation(&chars, *c)))
+        .collect();
+    store.set_meta("migrate.round", &opts.round).map_err(serr)?;
+    store
+        .set_meta(
             "migrate.char_decisions",
             &serde_json::to_string(&decisions).unwrap_or_default(),
-        )?;
-        conn.execute_batch("COMMIT")
-            .map_err(|e| Error::Input(format!("store: {e}")))?;
-        let hash = store
-            .content_hash()
-            .map_err(|e| Error::Input(format!("store: {e}")))?;
-        (loaded, hash)
-    };
+        )
+        .map_err(serr)?;
+    let done = bulk.finish(Some(&opts.round)).map_err(serr)?;
+    let content_hash = done.content_hash;
     progress.finish();
-    std::fs::rename(&tmp, &opts.db).map_err(|e| Error::io(&opts.db, e))?;
     phase(
         "load",
         t,
@@ -429,13 +413,6 @@ fn stored_notation(chars: &CharMap, code: u16) -> String {
         Some(d) => d.notation(),
         None => format!("U+{:X} (local)", local_pua_of(code).map_or(0, |c| c as u32)),
     }
-}
-
-/// The file a round is built in before it replaces the store.
-pub fn temp_path(db: &Path) -> PathBuf {
-    let mut name = db.file_name().map(|n| n.to_os_string()).unwrap_or_default();
-    name.push(".loading");
-    db.with_file_name(name)
 }
 
 /// Write the round's report folder, with the gaiji glyph images the pages show.
