@@ -1,8 +1,70 @@
+//! `koseki search`: find persons, print JSON lines.
+
+use std::path::PathBuf;
 use std::process::ExitCode;
 
-#[derive(clap::Args)]
-pub struct Args {}
+use runtime::search::SearchQuery;
 
-pub fn run(_args: Args) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("this command is not built yet")
+/// Search persons by 氏名 (kanji: variants match through the MJ縮退マップ; kana: matches
+/// 振り仮名), 本籍, 筆頭者 or 生年月日, over current and closed 戸籍 and image-register 見出し.
+/// Prints one JSON object a line: koseki_id, person_id, image_register_id, honseki, hittosha,
+/// name, kana, birth_date, status, removed. The search is written to the audit log.
+#[derive(clap::Args)]
+pub struct Args {
+    /// The store.
+    #[arg(long)]
+    db: PathBuf,
+    /// 氏名, 氏 or 名 (prefix match).
+    #[arg(long)]
+    name: Option<String>,
+    /// 本籍 (part of it).
+    #[arg(long)]
+    honseki: Option<String>,
+    /// 筆頭者 氏名 (prefix).
+    #[arg(long)]
+    hittosha: Option<String>,
+    /// 生年月日: YYYY-MM-DD or 和暦 (昭和47年11月3日).
+    #[arg(long)]
+    birth: Option<String>,
+    /// Only 現在 戸籍 and persons not 除籍.
+    #[arg(long)]
+    current_only: bool,
+    /// At most this many results.
+    #[arg(long, default_value_t = 100)]
+    limit: usize,
+    /// The store's key file.
+    #[arg(long, env = "KOSEKI_KEY_FILE")]
+    key_file: Option<PathBuf>,
+}
+
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    if args.name.is_none()
+        && args.honseki.is_none()
+        && args.hittosha.is_none()
+        && args.birth.is_none()
+    {
+        anyhow::bail!("give at least one of --name, --honseki, --hittosha, --birth");
+    }
+    let key = runtime::Key::resolve(args.key_file.as_deref())?;
+    let store = runtime::Store::open(&args.db, &key)?;
+    let q = SearchQuery {
+        name: args.name,
+        honseki: args.honseki,
+        hittosha: args.hittosha,
+        birth_date: args.birth,
+        current_only: args.current_only,
+        exclude_images: false,
+        limit: Some(args.limit),
+    };
+    let user = format!(
+        "cli:{}",
+        std::env::var("USER").unwrap_or_else(|_| "unknown".into())
+    );
+    let hits = store.search_logged(&q, &user, "cli")?;
+    let mut out = std::io::stdout().lock();
+    for h in hits {
+        use std::io::Write;
+        writeln!(out, "{}", serde_json::to_string(&h)?)?;
+    }
+    Ok(ExitCode::SUCCESS)
 }
