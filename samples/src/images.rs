@@ -92,7 +92,7 @@ fn columns(reg: &ImageRegister, rng: &mut Rng) -> Vec<Vec<String>> {
             reg.hittosha.chars().take(2).collect::<String>()
         ));
         cur.push(format!("続柄　{zok}"));
-        cur.push(format!("{mei}"));
+        cur.push(mei.to_string());
         cur.push(format!("出生　{}", old_date(*birth)));
         cur.push(String::new());
         if cur.len() > 40 {

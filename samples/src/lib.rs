@@ -349,6 +349,7 @@ pub fn generate(opts: &Options, progress: &dyn Fn(&str)) -> Result<Manifest, Sam
         gaiji::bdf(&drawn, 32).as_bytes(),
     )?;
     write(&out.join("gaiji/EUDC.TTF"), &gaiji::ttf(&drawn)?)?;
+    progress("gaiji png");
     let mut list = String::from("コード\t登録番号\t使用区分\n");
     for (i, (g, d)) in drawn.iter().enumerate() {
         write(

@@ -1242,11 +1242,7 @@ pub fn build(
     }
     // Which registers get images: spread over the three kinds.
     let want = images_wanted.unwrap_or(all.len()).min(all.len());
-    let step = if want == 0 {
-        usize::MAX
-    } else {
-        (all.len() / want).max(1)
-    };
+    let step = all.len().checked_div(want).map_or(usize::MAX, |s| s.max(1));
     let mut chosen = std::collections::BTreeSet::new();
     let mut i = 0;
     while chosen.len() < want && i < all.len() {

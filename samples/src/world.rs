@@ -544,7 +544,8 @@ impl<'a> Gen<'a> {
                 ch.out_slot = true;
                 let (sp_uji, _) = self.surname();
                 let (sp_mei, _) = self.given(3 - sex, b);
-                let sho = if sex == 1 { "夫の氏" } else { "夫の氏" };
+                // A son forms his own 戸籍 and a daughter enters her husband's: 夫の氏 either way.
+                let sho = "夫の氏";
                 let shin = format!(
                     "{}　{}",
                     self.other_honseki(),
@@ -1035,7 +1036,7 @@ fn link_marriages(g: &mut Gen, kosekis: &mut [Koseki]) {
 fn apply_kaisei(kosekis: &mut [Koseki]) {
     let kd = kaisei_day();
     for k in kosekis.iter_mut() {
-        if k.hensei >= kd || k.hensei_jiyu == "02" && k.hensei >= kd {
+        if k.hensei >= kd {
             continue;
         }
         if k.joseki.is_some_and(|(_, d)| d < kd) {
@@ -1224,7 +1225,7 @@ fn finish(g: &mut Gen, kosekis: &mut [Koseki]) {
                 }
             }
             if let (Some(last), Some(e)) = (rows.last_mut(), end) {
-                last.shojo = Some((e, if closed { "08" } else { "08" }));
+                last.shojo = Some((e, "08"));
             }
             if let Some(last) = rows.last_mut()
                 && last.lg == 0
