@@ -42,6 +42,8 @@ pub mod codepage;
 pub mod decode;
 pub mod encode;
 pub mod error;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod gaiji;
 pub mod kana;
 pub mod refdata;

@@ -1,0 +1,117 @@
+//! Invariants the fuzz targets (fuzz/fuzz_targets/decode_*.rs) check on arbitrary input.
+//! Hidden from the docs: a test aid, not API.
+
+use crate::{CodePage, Decoder, Encoder, GaijiMap};
+
+/// Decode `data` every way (mixed, single-byte field, double-byte field; lenient and
+/// strict; for JEF also with a code table parsed from the input) and panic if an invariant
+/// breaks: strict stops exactly at the first offset lenient lists, offsets are increasing
+/// and inside the input, and a clean decode re-encodes and decodes to the same text.
+pub fn check_decoders(page: CodePage, data: &[u8]) {
+    let (selector, body) = match data.split_first() {
+        Some((s, b)) => (*s, b),
+        None => (0, data),
+    };
+    let map = if page == CodePage::Jef && selector & 0x80 != 0 {
+        // The tail after a NUL is fuzzed as a vendor code table.
+        let split = body.iter().position(|b| *b == 0).unwrap_or(body.len());
+        GaijiMap::from_tsv(&String::from_utf8_lossy(&body[split.min(body.len())..])).ok()
+    } else {
+        None
+    };
+    let mut dec = Decoder::new(page);
+    if let Some(m) = &map {
+        dec = dec.with_gaiji(m);
+    }
+    for field in 0..3u8 {
+        let run = |d: Decoder<'_>, text: &mut String, und: &mut Vec<crate::Undefined>| match field {
+            0 => d.decode_mixed(body, text, und),
+            1 => d.decode_sbcs(body, text, und),
+            _ => d.decode_dbcs(body, text, und),
+        };
+        let mut text = String::new();
+        let mut und = Vec::new();
+        assert!(
+            run(dec, &mut text, &mut und).is_ok(),
+            "lenient decoding failed"
+        );
+        assert!(
+            und.windows(2).all(|w| w[0].offset < w[1].offset),
+            "offsets not increasing"
+        );
+        assert!(
+            und.iter().all(|u| u.offset < body.len()),
+            "offset outside the input"
+        );
+        let strict = run(dec.strict(true), &mut String::new(), &mut Vec::new());
+        assert_eq!(
+            strict.err().map(|e| e.offset()),
+            und.first().map(|u| u.offset),
+            "strict and lenient disagree"
+        );
+        if !und.is_empty() {
+            continue;
+        }
+        // Clean decode: encode back (as the same field kind) and decode again.
+        let mut enc = Encoder::new(page);
+        if let Some(m) = &map {
+            enc = enc.with_gaiji(m);
+        }
+        let mut bytes = Vec::new();
+        let encoded = match field {
+            0 => enc.encode_mixed(&text, &mut bytes),
+            1 => enc.encode_sbcs(&text, &mut bytes),
+            _ => enc.encode_dbcs(&text, &mut bytes),
+        };
+        let table_based = !matches!(page, CodePage::Cp932 | CodePage::EucJp);
+        match encoded {
+            Ok(()) => {
+                let mut again = String::new();
+                let mut und2 = Vec::new();
+                let d2 = dec;
+                let _ = match field {
+                    0 => d2.decode_mixed(&bytes, &mut again, &mut und2),
+                    1 => d2.decode_sbcs(&bytes, &mut again, &mut und2),
+                    _ => d2.decode_dbcs(&bytes, &mut again, &mut und2),
+                };
+                assert_eq!(again, text, "decode(encode(decode(x))) differs");
+            }
+            // A table-based code page can always encode what it decoded (a vendor table's
+            // entries may collide with built-in ones, so only without a table).
+            Err(e) => assert!(
+                !table_based || map.is_some(),
+                "cannot re-encode decoded text: {e}"
+            ),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn known_tricky_inputs_hold() {
+        let cases: [&[u8]; 6] = [
+            b"",
+            b"\x00\x0E",
+            b"\x00\x0E\x45\x0F\x0F",
+            b"\x80\x41\xA1\x00code\tucs\n41A1\tU+4E02\n",
+            b"\x80\xB0\xA1\x00B0A1\tU+5516\n",
+            b"\x01\xEC\xB5\xEC",
+        ];
+        for page in CodePage::ALL {
+            for c in cases {
+                check_decoders(page, c);
+            }
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn random_inputs_hold(page in proptest::sample::select(CodePage::ALL.to_vec()), data in proptest::collection::vec(any::<u8>(), 0..300)) {
+            check_decoders(page, &data);
+        }
+    }
+}
