@@ -7,6 +7,7 @@ use std::path::Path;
 
 use parsers::codec::{Family, decode_binary, decode_packed, decode_zoned};
 use parsers::{Codec, Encoding, Item, Layout, RecordLayout, SignPosition};
+use rayon::prelude::*;
 use reports::QuarantineItem;
 use wareki::WarekiDate;
 
@@ -229,6 +230,7 @@ pub fn read_file(
     let mut record_no = 0u64;
     let mut offset = 0usize;
     let mut trailer_at: Option<(u64, usize)> = None;
+    let mut details: Vec<(u64, usize)> = Vec::new();
     let quarantine = |staged: &mut StagedFile, record: u64, off: usize, f: Fault, raw: &[u8]| {
         staged.quarantine.push(QuarantineItem {
             file: spec.data.clone(),
@@ -308,49 +310,62 @@ pub fn read_file(
             }
             RecordKind::Detail => {
                 staged.read += 1;
-                let mut values = Vec::with_capacity(resolved.len());
-                let mut met = Vec::new();
-                let mut fault = None;
-                for r in &resolved {
-                    match convert(rec, r, &encoding, ctx, &mut met) {
-                        Ok(v) => values.push(v),
-                        Err(f) => {
-                            fault = Some(f);
-                            break;
-                        }
-                    }
-                }
-                match fault {
-                    Some(f) => {
-                        // Keep what can still be read of its keys, so records that depend on
-                        // it are held with it rather than reported as orphans.
-                        let mut keys = Vec::new();
-                        for r in resolved
-                            .iter()
-                            .filter(|r| KEY_FIELDS.contains(&r.domain.as_str()))
-                        {
-                            let v = convert(rec, r, &encoding, ctx, &mut Vec::new())
-                                .ok()
-                                .map(|v| v.key());
-                            keys.push((r.domain.clone(), v.filter(|k| !k.is_empty())));
-                        }
-                        staged.quarantined_keys.push((record_no, keys));
-                        quarantine(&mut staged, record_no, offset, f, rec)
-                    }
-                    None => {
-                        let i = staged.rows.len();
-                        gaiji.extend(met.into_iter().map(|(c, l)| (c, l, i)));
-                        staged.rows.push(Row {
-                            record: record_no,
-                            offset: offset as u64,
-                            values,
-                        });
-                    }
-                }
+                details.push((record_no, offset));
             }
         }
         offset = end;
     }
+    // Convert detail records in parallel (the costly part), then take them in file order.
+    type Converted = Result<(Vec<Value>, Vec<(u16, bool)>), (Fault, Vec<(String, Option<String>)>)>;
+    let converted: Vec<Converted> = details
+        .par_iter()
+        .map(|&(_, off)| {
+            let rec = &bytes[off..off + rec_len];
+            let mut values = Vec::with_capacity(resolved.len());
+            let mut met = Vec::new();
+            for r in &resolved {
+                match convert(rec, r, &encoding, ctx, &mut met) {
+                    Ok(v) => values.push(v),
+                    Err(f) => {
+                        // Keep what can still be read of its keys, so records that depend on
+                        // it are held with it rather than reported as orphans.
+                        let keys = resolved
+                            .iter()
+                            .filter(|r| KEY_FIELDS.contains(&r.domain.as_str()))
+                            .map(|r| {
+                                let v = convert(rec, r, &encoding, ctx, &mut Vec::new())
+                                    .ok()
+                                    .map(|v| v.key());
+                                (r.domain.clone(), v.filter(|k| !k.is_empty()))
+                            })
+                            .collect();
+                        return Err((f, keys));
+                    }
+                }
+            }
+            Ok((values, met))
+        })
+        .collect();
+    staged.rows.reserve(details.len());
+    for (&(record_no, off), c) in details.iter().zip(converted) {
+        match c {
+            Ok((values, met)) => {
+                let i = staged.rows.len();
+                gaiji.extend(met.into_iter().map(|(c, l)| (c, l, i)));
+                staged.rows.push(Row {
+                    record: record_no,
+                    offset: off as u64,
+                    values,
+                });
+            }
+            Err((f, keys)) => {
+                staged.quarantined_keys.push((record_no, keys));
+                quarantine(&mut staged, record_no, off, f, &bytes[off..off + rec_len]);
+            }
+        }
+    }
+    staged.quarantine.sort_by_key(|q| q.record);
+
     // The trailer's own problems concern the file, not a data record: listed apart.
     if let Some(loc) = &trailer_loc {
         let problem = match (trailer_at, staged.trailer_count) {

@@ -128,7 +128,8 @@ pub fn validate(staged: &Staged, rules: &RuleSpec) -> Verdicts {
         if f.spec.entity != "person" {
             continue;
         }
-        if let Some(row) = f.rows.iter().find(|x| x.record == r.record) {
+        if let Ok(i) = f.rows.binary_search_by_key(&r.record, |x| x.record) {
+            let row = &f.rows[i];
             gone.person.insert(f.get(row, "person_id").key());
             gone.slot
                 .insert((f.get(row, "koseki_id").key(), f.get(row, "kisai_jun").key()));
@@ -215,9 +216,11 @@ pub fn validate(staged: &Staged, rules: &RuleSpec) -> Verdicts {
 
 fn key_of(staged: &Staged, file: usize, record: u64) -> String {
     let f = &staged.files[file];
-    let Some(row) = f.rows.iter().find(|r| r.record == record) else {
+    // Rows are in record order.
+    let Ok(i) = f.rows.binary_search_by_key(&record, |r| r.record) else {
         return String::new();
     };
+    let row = &f.rows[i];
     let key: Vec<String> = if f.spec.key.is_empty() {
         ["koseki_id", "person_id"]
             .iter()
