@@ -99,17 +99,7 @@ impl<'g> Decoder<'g> {
         out: &mut String,
         undefined: &mut Vec<Undefined>,
     ) -> Result<(), DecodeError> {
-        let mut sink = Sink {
-            mode: self.mode,
-            undefined,
-        };
-        match self.page {
-            CodePage::Cp932 | CodePage::EucJp => rs_mixed(self.page, input, out, &mut sink),
-            CodePage::EbcdicKana => {
-                sbcs_run(tables::table(self.page), input, 0, out, &mut sink, None)
-            }
-            _ => self.mixed(input, out, &mut sink),
-        }
+        self.run(Field::Mixed, input, out, undefined)
     }
 
     /// Decode a single-byte field (COBOL PIC X): every byte is one character; shift codes
@@ -120,14 +110,7 @@ impl<'g> Decoder<'g> {
         out: &mut String,
         undefined: &mut Vec<Undefined>,
     ) -> Result<(), DecodeError> {
-        let mut sink = Sink {
-            mode: self.mode,
-            undefined,
-        };
-        match self.page {
-            CodePage::Cp932 | CodePage::EucJp => rs_sbcs(self.page, input, out, &mut sink),
-            _ => sbcs_run(tables::table(self.page), input, 0, out, &mut sink, None),
-        }
+        self.run(Field::Single, input, out, undefined)
     }
 
     /// Decode a double-byte field without shift codes (COBOL PIC N / PIC G): every two bytes
@@ -139,14 +122,67 @@ impl<'g> Decoder<'g> {
         out: &mut String,
         undefined: &mut Vec<Undefined>,
     ) -> Result<(), DecodeError> {
+        self.run(Field::Double, input, out, undefined)
+    }
+
+    /// [`decode_mixed`](Self::decode_mixed), appending UTF-8 bytes to a byte buffer instead
+    /// of a `String`: the fastest path (bulk output to a file or socket). What it appends is
+    /// always valid UTF-8.
+    pub fn decode_mixed_utf8(
+        &self,
+        input: &[u8],
+        out: &mut Vec<u8>,
+        undefined: &mut Vec<Undefined>,
+    ) -> Result<(), DecodeError> {
+        self.run(Field::Mixed, input, out, undefined)
+    }
+
+    /// [`decode_sbcs`](Self::decode_sbcs) into UTF-8 bytes (see [`decode_mixed_utf8`](Self::decode_mixed_utf8)).
+    pub fn decode_sbcs_utf8(
+        &self,
+        input: &[u8],
+        out: &mut Vec<u8>,
+        undefined: &mut Vec<Undefined>,
+    ) -> Result<(), DecodeError> {
+        self.run(Field::Single, input, out, undefined)
+    }
+
+    /// [`decode_dbcs`](Self::decode_dbcs) into UTF-8 bytes (see [`decode_mixed_utf8`](Self::decode_mixed_utf8)).
+    pub fn decode_dbcs_utf8(
+        &self,
+        input: &[u8],
+        out: &mut Vec<u8>,
+        undefined: &mut Vec<Undefined>,
+    ) -> Result<(), DecodeError> {
+        self.run(Field::Double, input, out, undefined)
+    }
+
+    fn run<O: Out>(
+        &self,
+        field: Field,
+        input: &[u8],
+        out: &mut O,
+        undefined: &mut Vec<Undefined>,
+    ) -> Result<(), DecodeError> {
         let mut sink = Sink {
             mode: self.mode,
             undefined,
         };
-        match self.page {
-            CodePage::Cp932 | CodePage::EucJp => rs_dbcs(self.page, input, out, &mut sink),
-            _ => {
-                let t = tables::table(self.page);
+        if matches!(self.page, CodePage::Cp932 | CodePage::EucJp) {
+            let mut s = String::new();
+            let r = match field {
+                Field::Mixed => rs_mixed(self.page, input, &mut s, &mut sink),
+                Field::Single => rs_sbcs(self.page, input, &mut s, &mut sink),
+                Field::Double => rs_dbcs(self.page, input, &mut s, &mut sink),
+            };
+            out.push_text(&s);
+            return r;
+        }
+        let t = tables::table(self.page);
+        match field {
+            Field::Mixed if self.page != CodePage::EbcdicKana => self.mixed(input, out, &mut sink),
+            Field::Mixed | Field::Single => sbcs_run(t, input, 0, out, &mut sink, None),
+            Field::Double => {
                 let end = self.dbcs_run(t, input, 0, out, &mut sink, None)?;
                 if end < input.len() {
                     sink.report(out, undef1(end, input[end], UndefinedReason::Truncated))?;
@@ -165,16 +201,16 @@ impl<'g> Decoder<'g> {
         }
     }
 
-    fn mixed(
+    fn mixed<O: Out>(
         &self,
         input: &[u8],
-        out: &mut String,
+        out: &mut O,
         sink: &mut Sink<'_>,
     ) -> Result<(), DecodeError> {
         let t = tables::table(self.page);
         let shifts = self.shifts();
         let (so1, so2, si) = shifts;
-        out.reserve(input.len() + input.len() / 2);
+        out.reserve_more(input.len() + input.len() / 2);
         let mut i = 0;
         while i < input.len() {
             // Single-byte run up to the next shift-out.
@@ -206,74 +242,45 @@ impl<'g> Decoder<'g> {
     }
 
     /// Decode pairs from `start` until the end (or, with shift codes, until a shift-in at a
-    /// pair boundary, or a pair cut off by one); returns where it stopped.
-    fn dbcs_run(
+    /// pair boundary, or a pair cut off by one); returns where it stopped. The output's fast
+    /// kernel takes every run of plain table codes; this loop handles the rest.
+    fn dbcs_run<O: Out>(
         &self,
         t: &Table,
         input: &[u8],
         start: usize,
-        out: &mut String,
+        out: &mut O,
         sink: &mut Sink<'_>,
         shifts: Option<(u8, u8, u8)>,
     ) -> Result<usize, DecodeError> {
-        let mut i = start;
         let n = input.len();
-        out.reserve((n - start.min(n)) / 2 * 3);
-        match shifts {
-            None if self.jef_overrides() => {
-                // A vendor table replaces standard-area codes: look every code up in it.
-                let body = &input[start..];
-                for (k, p) in body.chunks_exact(2).enumerate() {
-                    self.dbcs_slow(
-                        t,
-                        u16::from_be_bytes([p[0], p[1]]),
-                        start + 2 * k,
-                        out,
-                        sink,
-                    )?;
-                }
-                i = start + body.len() / 2 * 2;
-            }
-            None => {
-                // PIC N: no shift codes. Hot loop over whole pairs.
-                let body = &input[start..];
-                let pairs = body.chunks_exact(2);
-                for (k, p) in pairs.enumerate() {
-                    let code = u16::from_be_bytes([p[0], p[1]]);
-                    let c = t.dbcs_at(code);
-                    if (c as u32).wrapping_sub(MULTI as u32) >= 2 {
-                        out.push(c);
-                    } else {
-                        self.dbcs_slow(t, code, start + 2 * k, out, sink)?;
-                    }
-                }
-                i = start + body.len() / 2 * 2;
-            }
-            Some((so1, so2, si)) => {
-                let overrides = self.jef_overrides();
-                while i < n {
-                    let hi = input[i];
-                    if hi == si {
-                        break;
-                    }
-                    if hi == so1 || hi == so2 {
-                        i += 1;
-                        continue;
-                    }
-                    let Some(&lo) = input.get(i + 1) else { break };
-                    if lo == si {
-                        break; // `hi` is cut off; the caller reports it and handles SI.
-                    }
-                    let code = u16::from_be_bytes([hi, lo]);
-                    let c = t.dbcs_at(code);
-                    if (c as u32).wrapping_sub(MULTI as u32) >= 2 && !overrides {
-                        out.push(c);
-                    } else {
-                        self.dbcs_slow(t, code, i, out, sink)?;
-                    }
-                    i += 2;
+        let mut i = start.min(n);
+        out.reserve_more((n - i) / 2 * 3);
+        // A vendor table that replaces standard-area codes sends every code to the slow path.
+        let fast = !self.jef_overrides();
+        while i < n {
+            if fast {
+                i += out.dbcs_fast(t, &input[i..]);
+                if i >= n {
+                    break;
                 }
             }
+            let hi = input[i];
+            if let Some((so1, so2, si)) = shifts {
+                if hi == si {
+                    break;
+                }
+                if hi == so1 || hi == so2 {
+                    i += 1;
+                    continue;
+                }
+            }
+            let Some(&lo) = input.get(i + 1) else { break };
+            if shifts.is_some_and(|(_, _, si)| lo == si) {
+                break; // `hi` is cut off; the caller reports it and handles SI.
+            }
+            self.dbcs_slow(t, u16::from_be_bytes([hi, lo]), i, out, sink)?;
+            i += 2;
         }
         Ok(i)
     }
@@ -284,21 +291,21 @@ impl<'g> Decoder<'g> {
     }
 
     #[cold]
-    fn dbcs_slow(
+    fn dbcs_slow<O: Out>(
         &self,
         t: &Table,
         code: u16,
         offset: usize,
-        out: &mut String,
+        out: &mut O,
         sink: &mut Sink<'_>,
     ) -> Result<(), DecodeError> {
         match self.lookup_dbcs(t, code) {
-            Dbcs::Char(c) => out.push(c),
+            Dbcs::Char(c) => out.push_char(c),
             Dbcs::Pair(c, v) => {
-                out.push(c);
-                out.push(v);
+                out.push_char(c);
+                out.push_char(v);
             }
-            Dbcs::Text(s) => out.push_str(s),
+            Dbcs::Text(s) => out.push_text(s),
             Dbcs::Undefined(reason) => {
                 let [hi, lo] = code.to_be_bytes();
                 sink.report(
@@ -401,11 +408,11 @@ struct Sink<'u> {
 
 impl Sink<'_> {
     #[cold]
-    fn report(&mut self, out: &mut String, u: Undefined) -> Result<(), DecodeError> {
+    fn report<O: Out>(&mut self, out: &mut O, u: Undefined) -> Result<(), DecodeError> {
         match self.mode {
             Mode::Strict => Err(DecodeError::Undefined(u)),
             Mode::Lenient => {
-                out.push('\u{FFFD}');
+                out.push_char(char::REPLACEMENT_CHARACTER);
                 self.undefined.push(u);
                 Ok(())
             }
@@ -424,63 +431,167 @@ fn undef1(offset: usize, b: u8, reason: UndefinedReason) -> Undefined {
 
 /// Single bytes through the table. With `shifts`, a stray shift-in byte is skipped (as
 /// glibc does); without, it is undefined like any byte the table lacks.
-fn sbcs_run(
+fn sbcs_run<O: Out>(
     t: &Table,
     input: &[u8],
     base: usize,
-    out: &mut String,
+    out: &mut O,
     sink: &mut Sink<'_>,
     shifts: Option<(u8, u8, u8)>,
 ) -> Result<(), DecodeError> {
-    out.reserve(input.len());
-    let mut chunks = input.chunks_exact(8);
+    out.reserve_more(input.len());
     let mut k = 0;
-    for chunk in &mut chunks {
-        // Fast path: eight bytes that all map to ASCII go in as one str.
-        let mut ascii = [0u8; 8];
-        let mut all = true;
-        for (a, &b) in ascii.iter_mut().zip(chunk) {
-            let c = t.sbcs[usize::from(b)];
-            all &= c.is_ascii();
-            *a = c as u32 as u8;
+    while k < input.len() {
+        k += out.sbcs_fast(t, &input[k..]);
+        let Some(&b) = input.get(k) else { break };
+        // The fast kernel stops only at a byte the table lacks.
+        if !shifts.is_some_and(|(_, _, si)| b == si) {
+            sink.report(out, undef1(base + k, b, UndefinedReason::Unmapped))?;
         }
-        if all && let Ok(s) = std::str::from_utf8(&ascii) {
-            out.push_str(s);
-            k += 8;
-            continue;
-        }
-        for &b in chunk {
-            sbcs_one(t, b, base + k, out, sink, shifts)?;
-            k += 1;
-        }
-    }
-    for &b in chunks.remainder() {
-        sbcs_one(t, b, base + k, out, sink, shifts)?;
         k += 1;
     }
     Ok(())
 }
 
-#[inline]
-fn sbcs_one(
-    t: &Table,
-    b: u8,
-    offset: usize,
-    out: &mut String,
-    sink: &mut Sink<'_>,
-    shifts: Option<(u8, u8, u8)>,
-) -> Result<(), DecodeError> {
-    let c = t.sbcs[usize::from(b)];
-    if c != UNDEF {
-        out.push(c);
-        return Ok(());
+/// Where decoded text goes: a `String`, or a byte buffer that receives UTF-8 (faster: its
+/// kernels copy pre-encoded UTF-8 from the tables instead of encoding each character).
+pub(crate) trait Out {
+    fn push_char(&mut self, c: char);
+    fn push_text(&mut self, s: &str);
+    fn reserve_more(&mut self, n: usize);
+    /// Decode whole pairs while the table gives one plain character; bytes consumed.
+    fn dbcs_fast(&mut self, t: &Table, input: &[u8]) -> usize;
+    /// Decode single bytes while the table defines them; bytes consumed.
+    fn sbcs_fast(&mut self, t: &Table, input: &[u8]) -> usize;
+}
+
+impl Out for String {
+    fn push_char(&mut self, c: char) {
+        self.push(c);
     }
-    if let Some((_, _, si)) = shifts
-        && b == si
-    {
-        return Ok(());
+    fn push_text(&mut self, s: &str) {
+        self.push_str(s);
     }
-    sink.report(out, undef1(offset, b, UndefinedReason::Unmapped))
+    fn reserve_more(&mut self, n: usize) {
+        self.reserve(n);
+    }
+    fn dbcs_fast(&mut self, t: &Table, input: &[u8]) -> usize {
+        let mut k = 0;
+        for p in input.chunks_exact(2) {
+            let c = t.dbcs_at(u16::from_be_bytes([p[0], p[1]]));
+            if c == UNDEF || c == MULTI {
+                break;
+            }
+            self.push(c);
+            k += 2;
+        }
+        k
+    }
+    fn sbcs_fast(&mut self, t: &Table, input: &[u8]) -> usize {
+        let mut k = 0;
+        let mut chunks = input.chunks_exact(8);
+        for chunk in &mut chunks {
+            // Eight bytes that all map to ASCII go in as one str.
+            let mut ascii = [0u8; 8];
+            let mut all = true;
+            for (a, &b) in ascii.iter_mut().zip(chunk) {
+                let c = t.sbcs[usize::from(b)];
+                all &= c.is_ascii();
+                *a = c as u32 as u8;
+            }
+            if all && let Ok(s) = std::str::from_utf8(&ascii) {
+                self.push_str(s);
+                k += 8;
+                continue;
+            }
+            for &b in chunk {
+                let c = t.sbcs[usize::from(b)];
+                if c == UNDEF {
+                    return k;
+                }
+                self.push(c);
+                k += 1;
+            }
+        }
+        for &b in chunks.remainder() {
+            let c = t.sbcs[usize::from(b)];
+            if c == UNDEF {
+                return k;
+            }
+            self.push(c);
+            k += 1;
+        }
+        k
+    }
+}
+
+/// Pairs (or bytes) per block of the byte kernels: the block's UTF-8 (at most 3 bytes a
+/// character, plus 1 byte of slack for the 4-byte stores) fits the stack buffer.
+const BLOCK: usize = 64;
+
+impl Out for Vec<u8> {
+    fn push_char(&mut self, c: char) {
+        let mut b = [0u8; 4];
+        self.extend_from_slice(c.encode_utf8(&mut b).as_bytes());
+    }
+    fn push_text(&mut self, s: &str) {
+        self.extend_from_slice(s.as_bytes());
+    }
+    fn reserve_more(&mut self, n: usize) {
+        self.reserve(n);
+    }
+    fn dbcs_fast(&mut self, t: &Table, input: &[u8]) -> usize {
+        let mut k = 0;
+        let mut buf = [0u8; BLOCK * 3 + 1];
+        for block in input.chunks(BLOCK * 2) {
+            let mut m = 0;
+            for p in block.chunks_exact(2) {
+                let v = t.dbcs8[usize::from(u16::from_be_bytes([p[0], p[1]]))];
+                let len = (v >> 24) as usize;
+                if len == 0 || m + 4 > buf.len() {
+                    self.extend_from_slice(&buf[..m]);
+                    return k;
+                }
+                // Store all four bytes (the 4th is the length, overwritten or cut off).
+                buf[m..m + 4].copy_from_slice(&v.to_le_bytes());
+                m += len;
+                k += 2;
+            }
+            self.extend_from_slice(&buf[..m]);
+            if block.len() % 2 == 1 {
+                break;
+            }
+        }
+        k
+    }
+    fn sbcs_fast(&mut self, t: &Table, input: &[u8]) -> usize {
+        let mut k = 0;
+        let mut buf = [0u8; BLOCK * 3 + 1];
+        for block in input.chunks(BLOCK) {
+            let mut m = 0;
+            for &b in block {
+                let v = t.sbcs8[usize::from(b)];
+                let len = (v >> 24) as usize;
+                if len == 0 || m + 4 > buf.len() {
+                    self.extend_from_slice(&buf[..m]);
+                    return k;
+                }
+                buf[m..m + 4].copy_from_slice(&v.to_le_bytes());
+                m += len;
+                k += 1;
+            }
+            self.extend_from_slice(&buf[..m]);
+        }
+        k
+    }
+}
+
+/// Which decoding a call asked for.
+#[derive(Clone, Copy)]
+enum Field {
+    Mixed,
+    Single,
+    Double,
 }
 
 fn rs_encoding(page: CodePage) -> &'static encoding_rs::Encoding {

@@ -43,6 +43,16 @@ pub fn check_decoders(page: CodePage, data: &[u8]) {
             und.iter().all(|u| u.offset < body.len()),
             "offset outside the input"
         );
+        // The byte-output kernels give exactly the same text and list.
+        let mut bytes_out = Vec::new();
+        let mut und_b = Vec::new();
+        let _ = match field {
+            0 => dec.decode_mixed_utf8(body, &mut bytes_out, &mut und_b),
+            1 => dec.decode_sbcs_utf8(body, &mut bytes_out, &mut und_b),
+            _ => dec.decode_dbcs_utf8(body, &mut bytes_out, &mut und_b),
+        };
+        assert_eq!(bytes_out, text.as_bytes(), "byte and String outputs differ");
+        assert_eq!(und_b, und, "byte and String undefined lists differ");
         let strict = run(dec.strict(true), &mut String::new(), &mut Vec::new());
         assert_eq!(
             strict.err().map(|e| e.offset()),

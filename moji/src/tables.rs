@@ -16,7 +16,13 @@ pub(crate) struct Table {
     /// Byte → character, [`UNDEF`] when undefined.
     pub sbcs: [char; 256],
     /// Double-byte code (hi << 8 | lo) → character, [`UNDEF`] or [`MULTI`].
-    pub dbcs: Box<[char]>,
+    pub dbcs: Box<[char; 65536]>,
+    /// The same as UTF-8 for the byte-output fast path: bytes in the low 24 bits (first byte
+    /// lowest), length (1..=3) in the top 8; 0 where the slow path must decide (undefined,
+    /// several code points, or a 4-byte character).
+    pub dbcs8: Box<[u32; 65536]>,
+    /// Byte → UTF-8, packed the same way.
+    pub sbcs8: [u32; 256],
     /// Codes that decode to several code points (IBM 1390/1399: e.g. か゚ = U+304B U+309A).
     pub multi: HashMap<u16, String>,
     /// Character → byte.
@@ -30,8 +36,7 @@ pub(crate) struct Table {
 impl Table {
     #[inline]
     pub fn dbcs_at(&self, code: u16) -> char {
-        // The table has 65536 entries, so the index is always in range.
-        self.dbcs.get(usize::from(code)).copied().unwrap_or(UNDEF)
+        self.dbcs[usize::from(code)]
     }
 }
 
@@ -60,7 +65,9 @@ pub(crate) fn table(page: CodePage) -> &'static Table {
 pub(crate) fn parse(text: &str) -> Table {
     let mut t = Table {
         sbcs: [UNDEF; 256],
-        dbcs: vec![UNDEF; 65536].into_boxed_slice(),
+        dbcs: Box::new([UNDEF; 65536]),
+        dbcs8: Box::new([0; 65536]),
+        sbcs8: [0; 256],
         multi: HashMap::new(),
         enc_sbcs: HashMap::new(),
         enc_dbcs: HashMap::new(),
@@ -97,11 +104,28 @@ pub(crate) fn parse(text: &str) -> Table {
             _ => {}
         }
     }
+    for (u, c) in t.dbcs8.iter_mut().zip(t.dbcs.iter()) {
+        *u = utf8_packed(*c);
+    }
+    for (u, c) in t.sbcs8.iter_mut().zip(t.sbcs.iter()) {
+        *u = utf8_packed(*c);
+    }
     // Longest look-ahead first, so the encoder prefers the longest match.
     for v in t.enc_multi.values_mut() {
         v.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then(a.1.cmp(&b.1)));
     }
     t
+}
+
+/// A character's UTF-8 packed as in [`Table::dbcs8`]; 0 for the sentinels and 4-byte ones.
+fn utf8_packed(c: char) -> u32 {
+    if c == UNDEF || c == MULTI || c.len_utf8() > 3 {
+        return 0;
+    }
+    let mut b = [0u8; 4];
+    let len = c.encode_utf8(&mut b).len();
+    b[3] = len as u8;
+    u32::from_le_bytes(b)
 }
 
 #[derive(Clone, Copy)]

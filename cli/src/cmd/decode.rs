@@ -65,15 +65,15 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     if let Some(m) = &map {
         decoder = decoder.with_gaiji(m);
     }
-    let mut text = String::with_capacity(input.len() * 3 / 2);
+    let mut text: Vec<u8> = Vec::with_capacity(input.len() * 3 / 2 + 16);
     let mut undefined = Vec::new();
     let result = match args.field {
-        Field::Mixed => decoder.decode_mixed(&input, &mut text, &mut undefined),
-        Field::Sbcs => decoder.decode_sbcs(&input, &mut text, &mut undefined),
-        Field::Dbcs => decoder.decode_dbcs(&input, &mut text, &mut undefined),
+        Field::Mixed => decoder.decode_mixed_utf8(&input, &mut text, &mut undefined),
+        Field::Sbcs => decoder.decode_sbcs_utf8(&input, &mut text, &mut undefined),
+        Field::Dbcs => decoder.decode_dbcs_utf8(&input, &mut text, &mut undefined),
     };
     let mut out = std::io::stdout().lock();
-    out.write_all(text.as_bytes()).context("writing stdout")?;
+    out.write_all(&text).context("writing stdout")?;
     out.flush().context("writing stdout")?;
     if let Err(e) = result {
         anyhow::bail!("stdin ({}): {e}", args.encoding);
