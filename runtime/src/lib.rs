@@ -12,6 +12,7 @@ pub mod bulk;
 pub mod error;
 pub mod fixtures;
 pub mod fold;
+mod index;
 pub mod key;
 pub mod model;
 pub mod search;

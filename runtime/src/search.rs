@@ -7,7 +7,7 @@
 
 use std::collections::HashSet;
 
-use rusqlite::{OptionalExtension, params};
+use rusqlite::params;
 use serde::{Deserialize, Serialize};
 
 use crate::audit::{AuditAction, AuditEvent};
@@ -138,7 +138,7 @@ impl Store {
 
         let mut hits = Vec::new();
         let mut seen = HashSet::new();
-        let mut accept = |hit: SearchHit, hits: &mut Vec<SearchHit>| {
+        let mut accept = |(hit, birth_iso): Carded, hits: &mut Vec<SearchHit>| {
             let id = (hit.koseki_id, hit.person_id, hit.image_register_id);
             if !seen.insert(id) {
                 return;
@@ -160,7 +160,7 @@ impl Store {
                 return;
             }
             if let Some(b) = &birth
-                && self.birth_of(hit.person_id).ok().flatten().as_deref() != Some(b.as_str())
+                && birth_iso.as_deref() != Some(b.as_str())
             {
                 return;
             }
@@ -199,21 +199,17 @@ impl Store {
             for field in fields {
                 let mut offset = 0i64;
                 loop {
-                    let mut stmt = self.conn.prepare_cached(
-                        "SELECT koseki_id, person_id, image_register_id FROM search_key
-                         WHERE field = ?1 AND key >= ?2 AND key < ?3 ORDER BY key LIMIT ?4 OFFSET ?5",
-                    )?;
-                    let rows: Vec<(Option<i64>, Option<i64>, Option<i64>)> = stmt
-                        .query_map(params![field, key, upper, SCAN_BATCH, offset], |r| {
-                            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-                        })?
+                    let mut stmt = self.conn.prepare_cached(&format!(
+                        "SELECT {CARD_COLUMNS} FROM search_key s JOIN search_card c ON c.id = s.card_id
+                         WHERE s.field = ?1 AND s.key >= ?2 AND s.key < ?3 ORDER BY s.key LIMIT ?4 OFFSET ?5"
+                    ))?;
+                    let rows: Vec<Carded> = stmt
+                        .query_map(params![field, key, upper, SCAN_BATCH, offset], card_row)?
                         .collect::<rusqlite::Result<_>>()?;
                     let n = rows.len();
-                    for (kid, pid, rid) in rows {
+                    for row in rows {
                         scanned += 1;
-                        if let Some(hit) = self.hydrate(kid, pid, rid)? {
-                            accept(hit, &mut hits);
-                        }
+                        accept(row, &mut hits);
                         if hits.len() >= limit {
                             return Ok(hits);
                         }
@@ -225,17 +221,14 @@ impl Store {
                 }
             }
         } else if let Some(b) = &birth {
-            let mut stmt = self.conn.prepare_cached(
-                "SELECT DISTINCT p.koseki_id, p.id FROM person_version v JOIN person p ON p.id = v.person_id
-                 WHERE v.birth_gregorian = ?1 LIMIT ?2",
-            )?;
-            let rows: Vec<(i64, i64)> = stmt
-                .query_map(params![b, SCAN_CAP as i64], |r| Ok((r.get(0)?, r.get(1)?)))?
+            let mut stmt = self.conn.prepare_cached(&format!(
+                "SELECT {CARD_COLUMNS} FROM search_card c WHERE c.birth_gregorian = ?1 LIMIT ?2"
+            ))?;
+            let rows: Vec<Carded> = stmt
+                .query_map(params![b, SCAN_CAP as i64], card_row)?
                 .collect::<rusqlite::Result<_>>()?;
-            for (kid, pid) in rows {
-                if let Some(hit) = self.hydrate(Some(kid), Some(pid), None)? {
-                    accept(hit, &mut hits);
-                }
+            for row in rows {
+                accept(row, &mut hits);
                 if hits.len() >= limit {
                     break;
                 }
@@ -247,127 +240,32 @@ impl Store {
         }
         Ok(hits)
     }
+}
 
-    fn birth_of(&self, pid: Option<PersonId>) -> Result<Option<String>> {
-        let Some(pid) = pid else { return Ok(None) };
-        Ok(self
-            .conn
-            .prepare_cached("SELECT birth_gregorian FROM person_version WHERE person_id = ?1 ORDER BY version DESC LIMIT 1")?
-            .query_row([pid], |r| r.get::<_, Option<String>>(0))
-            .optional()?
-            .flatten())
-    }
+/// The columns [`card_row`] reads, from `search_card c`.
+const CARD_COLUMNS: &str =
+    "c.koseki_id, c.person_id, c.image_register_id, c.honseki, c.hittosha, c.name, c.kana,
+     c.birth_date, c.status, c.removed, c.birth_gregorian";
 
-    fn hydrate(
-        &self,
-        kid: Option<KosekiId>,
-        pid: Option<PersonId>,
-        rid: Option<ImageRegisterId>,
-    ) -> Result<Option<SearchHit>> {
-        if let Some(rid) = rid {
-            let Some(r) = self.image_register_header(rid)? else {
-                return Ok(None);
-            };
-            return Ok(Some(SearchHit {
-                koseki_id: None,
-                person_id: None,
-                image_register_id: Some(rid),
-                honseki: r.0,
-                hittosha: r.1.clone(),
-                name: r.1,
-                kana: None,
-                birth_date: None,
-                status: r.2,
-                removed: false,
-            }));
-        }
-        let Some(kid) = kid else { return Ok(None) };
-        let head: Option<(String, String, String, String)> = self
-            .conn
-            .prepare_cached(
-                "SELECT honseki_display, hittosha_uji, hittosha_mei, status FROM koseki_version
-                 WHERE koseki_id = ?1 ORDER BY version DESC LIMIT 1",
-            )?
-            .query_row([kid], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
-            .optional()?;
-        let Some((honseki, h_uji, h_mei, status)) = head else {
-            return Ok(None);
-        };
-        let hittosha = format!("{h_uji}\u{3000}{h_mei}");
-        let Some(pid) = pid else {
-            return Ok(Some(SearchHit {
-                koseki_id: Some(kid),
-                person_id: None,
-                image_register_id: None,
-                honseki,
-                name: hittosha.clone(),
-                hittosha,
-                kana: None,
-                birth_date: None,
-                status,
-                removed: false,
-            }));
-        };
-        let data: Option<String> = self
-            .conn
-            .prepare_cached("SELECT data FROM person_version WHERE person_id = ?1 ORDER BY version DESC LIMIT 1")?
-            .query_row([pid], |r| r.get(0))
-            .optional()?;
-        let Some(data) = data else { return Ok(None) };
-        let p: Person = serde_json::from_str(&data)?;
-        let kana = match (&p.uji_furigana, &p.mei_furigana) {
-            (None, None) => None,
-            (u, m) => Some(
-                [
-                    u.as_ref().map(|f| f.kana.text.as_str()),
-                    m.as_ref().map(|f| f.kana.text.as_str()),
-                ]
-                .into_iter()
-                .flatten()
-                .collect::<Vec<_>>()
-                .join("\u{3000}"),
-            ),
-        };
-        Ok(Some(SearchHit {
-            koseki_id: Some(kid),
-            person_id: Some(pid),
-            image_register_id: None,
-            honseki,
-            hittosha,
-            name: p.name.display(),
-            kana,
-            birth_date: p.birth_date.map(|d| d.text),
-            status,
-            removed: p.removed,
-        }))
-    }
+/// A hit and its ISO birth day (for filtering).
+type Carded = (SearchHit, Option<String>);
 
-    /// (本籍, 筆頭者, kind label) of an image register.
-    fn image_register_header(
-        &self,
-        rid: ImageRegisterId,
-    ) -> Result<Option<(String, String, String)>> {
-        #[derive(Deserialize)]
-        struct Head {
-            honseki: Honseki,
-            hittosha: PersonName,
-        }
-        let row: Option<(String, String)> = self
-            .conn
-            .prepare_cached("SELECT kind, data FROM image_register WHERE id = ?1")?
-            .query_row([rid], |r| Ok((r.get(0)?, r.get(1)?)))
-            .optional()?;
-        let Some((kind, data)) = row else {
-            return Ok(None);
-        };
-        let h: Head = serde_json::from_str(&data)?;
-        let kind: ImageRegisterKind = serde_json::from_str(&kind)?;
-        Ok(Some((
-            h.honseki.display.text,
-            h.hittosha.display(),
-            kind.label().to_string(),
-        )))
-    }
+fn card_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Carded> {
+    Ok((
+        SearchHit {
+            koseki_id: r.get(0)?,
+            person_id: r.get(1)?,
+            image_register_id: r.get(2)?,
+            honseki: r.get(3)?,
+            hittosha: r.get(4)?,
+            name: r.get(5)?,
+            kana: r.get(6)?,
+            birth_date: r.get(7)?,
+            status: r.get(8)?,
+            removed: r.get(9)?,
+        },
+        r.get(10)?,
+    ))
 }
 
 #[cfg(test)]

@@ -21,10 +21,11 @@ use crate::util;
 const MIGRATIONS: &[(u32, &str)] = &[
     (1, include_str!("../migrations/0001_initial.sql")),
     (2, include_str!("../migrations/0002_totp_replay.sql")),
+    (3, include_str!("../migrations/0003_search_cards.sql")),
 ];
 
 /// The newest schema version this program knows.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// Tables whose content is the register itself: hashed by [`Store::content_hash`] and counted
 /// by backups. Staff, sessions and audit are not content (they differ between rounds).
@@ -93,6 +94,9 @@ pub(crate) fn connect(path: &Path, key: &Key, create: bool) -> Result<Connection
         flags |= OpenFlags::SQLITE_OPEN_CREATE;
     }
     let conn = Connection::open_with_flags(path, flags)?;
+    // A wrong key is reported as StoreError::WrongKey; SQLCipher's own stderr log of the
+    // failed page HMAC would only confuse the operator.
+    let _ = conn.execute_batch("PRAGMA cipher_log_level = NONE;");
     conn.execute_batch(&format!("PRAGMA key = {};", key.sqlcipher_literal()))?;
     match conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
         r.get::<_, i64>(0)
@@ -108,7 +112,8 @@ pub(crate) fn connect(path: &Path, key: &Key, create: bool) -> Result<Connection
         Err(e) => return Err(e.into()),
     }
     conn.busy_timeout(Duration::from_secs(10))?;
-    conn.execute_batch("PRAGMA foreign_keys = ON;")?;
+    // 64 MiB page cache: every cache miss costs a page decryption under SQLCipher.
+    conn.execute_batch("PRAGMA foreign_keys = ON; PRAGMA cache_size = -65536;")?;
     Ok(conn)
 }
 
@@ -209,6 +214,8 @@ impl Store {
             "INSERT OR REPLACE INTO meta (key, value) VALUES ('created_at', ?1)",
             [util::now_iso()],
         )?;
+        // A new store's index is built as content arrives.
+        tx.execute("DELETE FROM meta WHERE key = 'search_index_stale'", [])?;
         tx.commit()?;
         Ok(Store {
             conn,
@@ -356,21 +363,7 @@ impl Store {
                 json(&header)?
             ],
         )?;
-        let f = &self.fold;
-        self.add_key(
-            "hittosha",
-            &f.key(&format!("{}{}", k.hittosha.uji.text, k.hittosha.mei.text)),
-            Some(kid),
-            None,
-            None,
-        )?;
-        self.add_key(
-            "honseki",
-            &f.key(&k.honseki.display.text),
-            Some(kid),
-            None,
-            None,
-        )?;
+        self.index_koseki(kid, &k.honseki, &k.hittosha, k.status)?;
         Ok(())
     }
 
@@ -397,48 +390,7 @@ impl Store {
                 json(&header)?
             ],
         )?;
-        let f = &self.fold;
-        let (kid, pid) = (Some(p.koseki_id), Some(p.id));
-        self.add_key(
-            "name",
-            &f.key(&format!("{}{}", p.name.uji.text, p.name.mei.text)),
-            kid,
-            pid,
-            None,
-        )?;
-        self.add_key("mei", &f.key(&p.name.mei.text), kid, pid, None)?;
-        let uji_kana = p.uji_furigana.as_ref().or(koseki_uji_furigana);
-        if let Some(mk) = &p.mei_furigana {
-            let uk = uji_kana.map(|u| u.kana.text.as_str()).unwrap_or("");
-            self.add_key(
-                "kana",
-                &f.key(&format!("{uk}{}", mk.kana.text)),
-                kid,
-                pid,
-                None,
-            )?;
-            self.add_key("kana_mei", &f.key(&mk.kana.text), kid, pid, None)?;
-        } else if let Some(uk) = uji_kana {
-            self.add_key("kana", &f.key(&uk.kana.text), kid, pid, None)?;
-        }
-        Ok(())
-    }
-
-    fn add_key(
-        &self,
-        field: &str,
-        key: &str,
-        koseki_id: Option<KosekiId>,
-        person_id: Option<PersonId>,
-        image_register_id: Option<ImageRegisterId>,
-    ) -> Result<()> {
-        if key.is_empty() {
-            return Ok(());
-        }
-        let mut stmt = self.conn.prepare_cached(
-            "INSERT INTO search_key (field, key, koseki_id, person_id, image_register_id) VALUES (?1, ?2, ?3, ?4, ?5)",
-        )?;
-        stmt.execute(params![field, key, koseki_id, person_id, image_register_id])?;
+        self.index_person(p, koseki_uji_furigana)?;
         Ok(())
     }
 
@@ -579,20 +531,9 @@ impl Store {
                     params![id, p.page_no, p.sha256, p.media_type, p.width, p.height],
                 )?;
             }
-            let f = &s.fold;
-            let rid = Some(id);
-            let hk = f.key(&format!("{}{}", r.hittosha.uji.text, r.hittosha.mei.text));
-            s.add_key("hittosha", &hk, None, None, rid)?;
-            s.add_key("honseki", &f.key(&r.honseki.display.text), None, None, rid)?;
-            let mut names = vec![r.hittosha.clone()];
-            names.extend(r.names.iter().cloned());
-            names.dedup();
-            for n in &names {
-                s.add_key("name", &f.key(&format!("{}{}", n.uji.text, n.mei.text)), None, None, rid)?;
-                s.add_key("mei", &f.key(&n.mei.text), None, None, rid)?;
-            }
             let mut out = r.clone();
             out.id = id;
+            s.index_image_register(&out)?;
             Ok(out)
         })
     }
