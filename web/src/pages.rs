@@ -7,7 +7,9 @@ use maud::{DOCTYPE, Markup, html};
 use runtime::audit::AuditEntry;
 use runtime::auth::{Role, SessionInfo};
 
-use crate::find::{Hit, Query};
+use runtime::search::SearchHit as Hit;
+
+use crate::find::Query;
 
 pub const CSS: &str = r#"@font-face{font-family:"IPAmj";src:url("/font/ipamjm.ttf") format("truetype");font-display:block}
 body{font-family:"IPAmj",serif;margin:0;color:#111;background:#fafaf7}
@@ -131,6 +133,27 @@ pub fn closed(session: &SessionInfo, hours: &str) -> Markup {
     )
 }
 
+pub fn search_error(session: &SessionInfo, q: &Query, message: &str) -> Markup {
+    layout(
+        "検索",
+        Some(session),
+        html! { p.notice role="alert" { (message) } (search_form(q)) },
+    )
+}
+
+fn search_form(q: &Query) -> Markup {
+    html! {
+            form.search method="get" action="/search" {
+                p { label for="name" { "氏名" } input id="name" name="name" value=(q.name) autofocus; " （漢字は異体字を区別せず、カナは振り仮名で検索）" }
+                p { label for="kana" { "よみ（カナ）" } input id="kana" name="kana" value=(q.kana); }
+                p { label for="honseki" { "本籍" } input id="honseki" name="honseki" value=(q.honseki); }
+                p { label for="hittosha" { "筆頭者" } input id="hittosha" name="hittosha" value=(q.hittosha); }
+                p { label for="birth" { "生年月日" } input id="birth" name="birth" value=(q.birth) placeholder="1972-11-03 または 昭和47年11月3日"; }
+                p { button type="submit" { "検索" } }
+            }
+    }
+}
+
 pub fn search(
     session: &SessionInfo,
     q: &Query,
@@ -141,14 +164,7 @@ pub fn search(
         "検索",
         Some(session),
         html! {
-            form.search method="get" action="/search" {
-                p { label for="name" { "氏名" } input id="name" name="name" value=(q.name) autofocus; " （異体字を区別せず検索）" }
-                p { label for="kana" { "よみ（カナ）" } input id="kana" name="kana" value=(q.kana); }
-                p { label for="honseki" { "本籍" } input id="honseki" name="honseki" value=(q.honseki); }
-                p { label for="hittosha" { "筆頭者" } input id="hittosha" name="hittosha" value=(q.hittosha); }
-                p { label for="birth" { "生年月日" } input id="birth" name="birth" value=(q.birth) placeholder="1972-11-03 または 昭和47年11月3日"; }
-                p { button type="submit" { "検索" } }
-            }
+            (search_form(q))
             @if let Some(hits) = hits {
                 p { (hits.len()) " 件" }
                 @if !hits.is_empty() {
@@ -164,10 +180,10 @@ pub fn search(
                                             a href=(format!("/images/{i}")) { (mj_text(&h.name, gaiji)) }
                                         }
                                     }
-                                    td { (h.birth) }
+                                    td { (h.birth_date.as_deref().unwrap_or("")) }
                                     td { (mj_text(&h.honseki, gaiji)) }
                                     td { (mj_text(&h.hittosha, gaiji)) }
-                                    td { (h.status) }
+                                    td { (h.status) @if h.removed { "（除籍）" } }
                                 }
                             }
                         }

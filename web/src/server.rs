@@ -494,23 +494,17 @@ async fn search(
             pages::search(&ctx.info, &q, None, &state.gaiji),
         );
     }
-    let q2 = q.clone();
-    let hits = match blocking(&state, move |_, s| find::search(s, &q2)).await {
+    let (q2, user, terminal) = (q.clone(), ctx.info.user.clone(), ctx.info.terminal.clone());
+    let hits = match blocking(&state, move |_, s| find::search(s, &q2, &user, &terminal)).await {
         Ok(h) => h,
-        Err(e) => return server_error(e),
+        Err(find::FindError::BadQuery(m)) => {
+            return html(
+                StatusCode::BAD_REQUEST,
+                pages::search_error(&ctx.info, &q, &m),
+            );
+        }
+        Err(find::FindError::Store(e)) => return server_error(e),
     };
-    let target = serde_json::to_string(&q).unwrap_or_default();
-    if let Err(r) = audit(
-        &state,
-        &ctx,
-        AuditAction::Search,
-        target,
-        serde_json::json!({"hits": hits.len()}),
-    )
-    .await
-    {
-        return r;
-    }
     html(
         StatusCode::OK,
         pages::search(&ctx.info, &q, Some(&hits), &state.gaiji),
