@@ -252,7 +252,9 @@ pub fn diff(old: &Path, new: &Path, key: &runtime::Key) -> Result<DiffReport, Er
 mod tests {
     use super::*;
 
-    fn snap(rows: &[(&'static str, &str, &[(&str, &str)])]) -> Snapshot {
+    type Spec<'a> = (&'static str, &'a str, &'a [(&'a str, &'a str)]);
+
+    fn snap(rows: &[Spec]) -> Snapshot {
         let mut kinds: BTreeMap<&'static str, Rows> = BTreeMap::new();
         for (kind, key, fs) in rows {
             let m = fs

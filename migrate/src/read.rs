@@ -316,7 +316,7 @@ pub fn read_file(
         offset = end;
     }
     // Convert detail records in parallel (the costly part), then take them in file order.
-    type Converted = Result<(Vec<Value>, Vec<(u16, bool)>), (Fault, Vec<(String, Option<String>)>)>;
+    type Converted = Result<(Vec<Value>, Vec<(u16, bool)>), (Fault, crate::stage::Keys)>;
     let converted: Vec<Converted> = details
         .par_iter()
         .map(|&(_, off)| {

@@ -6,6 +6,9 @@ use reports::QuarantineItem;
 use crate::profile::FileSpec;
 use crate::value::Value;
 
+/// Key fields of a record: domain name → value, `None` when unreadable.
+pub type Keys = Vec<(String, Option<String>)>;
+
 /// One converted detail record.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Row {
@@ -34,7 +37,7 @@ pub struct StagedFile {
     /// 戸籍 record is bad…): not loaded, counted, listed with their cause.
     pub held: Vec<QuarantineItem>,
     /// Key fields (domain name → value, `None` when unreadable) of quarantined records.
-    pub quarantined_keys: Vec<(u64, Vec<(String, Option<String>)>)>,
+    pub quarantined_keys: Vec<(u64, Keys)>,
     /// Count the trailer states, when the file has a trailer.
     pub trailer_count: Option<u64>,
     /// Detail records read (loaded + quarantined).

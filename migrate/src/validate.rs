@@ -49,7 +49,7 @@ pub fn validate(staged: &Staged, rules: &RuleSpec) -> Verdicts {
     let mut v = Verdicts::default();
     duplicates(staged, &mut v.rejects);
     let mut gone = Gone::default();
-    for (_, f) in staged.files.iter().enumerate() {
+    for f in &staged.files {
         for (_, keys) in &f.quarantined_keys {
             let get = |k: &str| {
                 keys.iter()
