@@ -508,3 +508,131 @@ async fn outside_hours_refuses_until_an_admin_overrides() {
     assert_eq!(o.len(), 1);
     assert!(o[0].user == "admin" && o[0].detail.contains("夜間の死亡届対応"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn image_register_pages_and_certified_copy() {
+    let env = Env::start(OperatingHours::ALWAYS).await;
+    let c = client();
+    let clerk = login(&env, &c, "clerk").await;
+    let (status, page) = get(&env, &c, &clerk, "/images/1?page=2").await;
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("2 / 2") && page.contains("rel=\"prev\"") && !page.contains("rel=\"next\""),
+        "{page}"
+    );
+    assert!(page.contains("src=\"/images/1/pages/2\""));
+    assert_eq!(get(&env, &c, &clerk, "/images/99").await.0, 404);
+    let res = c
+        .post(env.url("/issue"))
+        .header("cookie", &clerk.cookie)
+        .form(&[
+            ("csrf", clerk.csrf.as_str()),
+            ("kind", "image"),
+            ("image", "1"),
+            ("kubun", "本人等"),
+            ("requester", "山吹　誠一"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let path = env.dir.path().join("image.pdf");
+    std::fs::write(&path, res.bytes().await.unwrap()).unwrap();
+    let text = String::from_utf8(
+        Command::new("pdftotext")
+            .args(["-enc", "UTF-8"])
+            .arg(&path)
+            .arg("-")
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    assert!(
+        text.contains("この謄本は、改製原戸籍の原本と相違ないことを認証する。"),
+        "{text}"
+    );
+    let info =
+        String::from_utf8(Command::new("pdfinfo").arg(&path).output().unwrap().stdout).unwrap();
+    assert!(
+        info.lines()
+            .any(|l| l.starts_with("Pages:") && l.ends_with(" 3")),
+        "{info}"
+    );
+    assert_eq!(env.store().issuances(1).unwrap()[0].request.fee_yen, 750);
+
+    // 個人事項 and 附票 with its options through the same form.
+    let hina = env.store().koseki(1).unwrap().unwrap().persons[2]
+        .id
+        .to_string();
+    let res = c
+        .post(env.url("/issue"))
+        .header("cookie", &clerk.cookie)
+        .form(&[
+            ("csrf", clerk.csrf.as_str()),
+            ("kind", "kojin"),
+            ("person", hina.as_str()),
+            ("requester", "山吹　陽菜"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let (status, form) = get(&env, &c, &clerk, "/issue?kind=fuhyo&koseki=1").await;
+    assert_eq!(status, 200);
+    assert!(form.contains("name=\"show_hyoji\"") && form.contains("value=\"300\""));
+    let res = c
+        .post(env.url("/issue"))
+        .header("cookie", &clerk.cookie)
+        .form(&[
+            ("csrf", clerk.csrf.as_str()),
+            ("kind", "fuhyo"),
+            ("koseki", "1"),
+            ("requester", "山吹　誠一"),
+            ("show_code", "1"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let path = env.dir.path().join("fuhyo.pdf");
+    std::fs::write(&path, res.bytes().await.unwrap()).unwrap();
+    let text = String::from_utf8(
+        Command::new("pdftotext")
+            .args(["-enc", "UTF-8"])
+            .arg(&path)
+            .arg("-")
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    assert!(
+        text.contains("【住民票コード】") && !text.contains("本　　籍"),
+        "{text}"
+    );
+    // Bad input is refused, not issued.
+    for bad in [
+        ("koseki", "1; DROP TABLE issuance"),
+        ("fee", "-5"),
+        ("kubun", "王様"),
+    ] {
+        let mut form = vec![
+            ("csrf", clerk.csrf.as_str()),
+            ("kind", "zenbu"),
+            ("koseki", "1"),
+            ("requester", "x"),
+        ];
+        form.retain(|(k, _)| *k != bad.0);
+        form.push(bad);
+        let res = c
+            .post(env.url("/issue"))
+            .header("cookie", &clerk.cookie)
+            .form(&form)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 400, "{bad:?}");
+    }
+    assert_eq!(env.store().issuances(10).unwrap().len(), 3);
+}
