@@ -876,6 +876,48 @@ impl Store {
 
     // ----- issuance ------------------------------------------------------------------------
 
+    /// Records an issuance (assigning its 発行番号) and appends the audit entry, atomically:
+    /// what the web UI and `koseki certificate` call before rendering the PDF.
+    pub fn issue(&self, req: &IssuanceRequest, user: &str, terminal: &str) -> Result<Issuance> {
+        self.atomically(|s| {
+            let iss = s.record_issuance(req, user, terminal)?;
+            let target = match (req.koseki_id, req.person_id, req.image_register_id) {
+                (_, Some(p), _) => format!("person:{p}"),
+                (Some(k), _, _) => format!("koseki:{k}"),
+                (_, _, Some(r)) => format!("image_register:{r}"),
+                _ => "none".to_string(),
+            };
+            s.audit(&crate::audit::AuditEvent {
+                user,
+                terminal,
+                action: crate::audit::AuditAction::Issue,
+                target: &target,
+                detail: serde_json::json!({
+                    "hakko_no": iss.hakko_no,
+                    "kind": req.kind.code(),
+                    "requester_kubun": req.requester_kubun.label(),
+                    "requester_name": req.requester_name,
+                    "fee_yen": req.fee_yen,
+                    "channel": req.channel,
+                }),
+            })?;
+            Ok(iss)
+        })
+    }
+
+    /// Reads a 戸籍 for a user and logs the view.
+    pub fn view_koseki(&self, id: KosekiId, user: &str, terminal: &str) -> Result<Option<Koseki>> {
+        let k = self.koseki(id)?;
+        self.audit(&crate::audit::AuditEvent {
+            user,
+            terminal,
+            action: crate::audit::AuditAction::View,
+            target: &format!("koseki:{id}"),
+            detail: serde_json::json!({"found": k.is_some()}),
+        })?;
+        Ok(k)
+    }
+
     /// Records an issuance and assigns its 発行番号 (the caller also appends an audit entry:
     /// see [`crate::audit`]; [`Store::issue`] does both).
     pub fn record_issuance(
@@ -1048,5 +1090,198 @@ impl Store {
             problems.push(format!("cipher: {}", row?));
         }
         Ok(problems)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fixtures;
+    use proptest::prelude::*;
+
+    fn fresh() -> (tempfile::TempDir, Store, Key) {
+        let dir = tempfile::tempdir().unwrap();
+        let key = Key::generate();
+        let s =
+            Store::create_unchecked(&dir.path().join("s.db"), &key, Default::default()).unwrap();
+        (dir, s, key)
+    }
+
+    #[test]
+    fn open_errors_are_clear() {
+        let (dir, s, _key) = fresh();
+        let path = s.path().to_path_buf();
+        assert_eq!(s.schema_version().unwrap(), SCHEMA_VERSION);
+        drop(s);
+        let e = Store::open(&path, &Key::generate()).unwrap_err();
+        assert!(matches!(e, StoreError::WrongKey { .. }), "{e}");
+        assert!(e.to_string().contains("does not open the store"));
+        let e = Store::open(&dir.path().join("none.db"), &Key::generate()).unwrap_err();
+        assert!(matches!(e, StoreError::NotFound { .. }));
+        assert!(matches!(
+            Store::create(&path, &Key::generate()),
+            Err(StoreError::AlreadyExists { .. })
+        ));
+        // the file is not plaintext SQLite
+        let head = std::fs::read(&path).unwrap();
+        assert_ne!(&head[..16], b"SQLite format 3\0");
+    }
+
+    #[test]
+    fn newer_schema_is_refused() {
+        let (_d, s, key) = fresh();
+        s.conn
+            .execute(
+                "INSERT INTO schema_version (version, applied_at) VALUES (99, 'x')",
+                [],
+            )
+            .unwrap();
+        let path = s.path().to_path_buf();
+        drop(s);
+        assert!(matches!(
+            Store::open(&path, &key),
+            Err(StoreError::SchemaTooNew { found: 99, .. })
+        ));
+    }
+
+    #[test]
+    fn corrections_append_and_history_is_kept() {
+        let (_d, s, _k) = fresh();
+        let k = s.insert_koseki(&fixtures::yamabuki()).unwrap();
+        let shota = &k.persons[3];
+        let birth = &shota.mibun_jiko[0];
+        // 訂正 of the 出生地: a new event referencing the old one
+        let mut fix = Jiko::new(
+            JikoKind::Teisei,
+            vec![
+                JikoItem::new("訂正日", "令和８年１月５日"),
+                JikoItem::new("訂正事項", "出生地"),
+            ],
+        );
+        fix.corrects = Some((birth.id, CorrectionKind::Teisei));
+        let stored = s.append_jiko(k.id, Some(shota.id), &fix).unwrap();
+        assert_eq!(stored.seq, 2);
+        // a death removes him: new header version
+        let mut dead = s.person(shota.id).unwrap().unwrap();
+        let death = s
+            .append_jiko(
+                k.id,
+                Some(shota.id),
+                &Jiko::new(
+                    JikoKind::Shibo,
+                    vec![JikoItem::new("死亡日", "令和８年２月１日")],
+                ),
+            )
+            .unwrap();
+        dead.removed = true;
+        dead.removal_jiko = Some(death.id);
+        s.append_person_version(&dead, death.id).unwrap();
+        let now = s.person(shota.id).unwrap().unwrap();
+        assert!(now.removed);
+        assert_eq!(now.mibun_jiko.len(), 3);
+        assert_eq!(
+            now.mibun_jiko[1].corrects,
+            Some((birth.id, CorrectionKind::Teisei))
+        );
+        assert_eq!(
+            now.mibun_jiko[0].items, birth.items,
+            "the corrected event is untouched"
+        );
+        assert_eq!(s.person_history(shota.id).unwrap().len(), 2);
+        // the search card follows the newest header
+        let hits = s
+            .search(&crate::search::SearchQuery::by_name("山吹翔太"))
+            .unwrap();
+        assert!(hits[0].removed);
+        // the store refuses to edit content
+        assert!(
+            s.conn
+                .execute("UPDATE jiko_item SET value = 'x'", [])
+                .is_err()
+        );
+        assert!(s.conn.execute("DELETE FROM person_version", []).is_err());
+    }
+
+    #[test]
+    fn rebuild_index_finds_the_same() {
+        let (_d, s, _k) = fresh();
+        fixtures::fill_demo(&s).unwrap();
+        let q = crate::search::SearchQuery::by_name("山吹");
+        let before = s.search(&q).unwrap();
+        s.rebuild_search_index().unwrap();
+        assert_eq!(s.search(&q).unwrap(), before);
+    }
+
+    #[test]
+    fn issuance_numbers_and_audit() {
+        let (_d, s, _k) = fresh();
+        let k = s.insert_koseki(&fixtures::yamabuki()).unwrap();
+        let req = IssuanceRequest {
+            kind: CertificateKind::Zenbu,
+            koseki_id: Some(k.id),
+            person_id: None,
+            image_register_id: None,
+            requester_kubun: RequesterKubun::Honnin,
+            requester_name: "山吹誠一".into(),
+            fee_yen: 450,
+            channel: "window".into(),
+        };
+        let a = s.issue(&req, "sato", "T1").unwrap();
+        let b = s.issue(&req, "sato", "T1").unwrap();
+        assert_eq!(
+            (a.hakko_no.as_str(), b.hakko_no.as_str()),
+            ("0000001", "0000002")
+        );
+        s.set_issuance_pdf(a.id, "abc").unwrap();
+        assert!(
+            s.set_issuance_pdf(a.id, "def").is_err(),
+            "the PDF hash is set once"
+        );
+        let list = s.issuances(10).unwrap();
+        assert_eq!(list[1].pdf_sha256.as_deref(), Some("abc"));
+        assert_eq!(list[0].request, req);
+        let e = s.audit_entries(&Default::default()).unwrap();
+        assert_eq!(e[0].action, "issue");
+        assert!(e[0].detail.contains("0000002") && e[0].detail.contains("本人等"));
+        s.view_koseki(k.id, "sato", "T1").unwrap().unwrap();
+        assert_eq!(
+            s.audit_entries(&Default::default()).unwrap()[0].target,
+            format!("koseki:{}", k.id)
+        );
+    }
+
+    fn arb_name() -> impl Strategy<Value = String> {
+        // CJK, Ext B, PUA, IVS selectors, kana, compatibility ideographs, full-width digits
+        let ch = prop_oneof![
+            (0x4E00u32..0x9FFF).prop_map(|c| char::from_u32(c).unwrap().to_string()),
+            (0x20000u32..0x2A6DF).prop_map(|c| char::from_u32(c).unwrap().to_string()),
+            (0xE000u32..0xF8FF).prop_map(|c| char::from_u32(c).unwrap().to_string()),
+            (0xF900u32..0xFA6D).prop_map(|c| char::from_u32(c).unwrap().to_string()),
+            (0x30A1u32..0x30F6).prop_map(|c| char::from_u32(c).unwrap().to_string()),
+            ((0x4E00u32..0x9FFF), (0xE0100u32..0xE01EF)).prop_map(|(b, v)| format!(
+                "{}{}",
+                char::from_u32(b).unwrap(),
+                char::from_u32(v).unwrap()
+            )),
+        ];
+        proptest::collection::vec(ch, 1..6).prop_map(|v| v.concat())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(24))]
+        #[test]
+        fn names_and_bytes_survive_the_store_exactly(uji in arb_name(), mei in arb_name(), raw in proptest::collection::vec(any::<u8>(), 0..40)) {
+            let (_d, s, _k) = fresh();
+            let mut k = fixtures::yamabuki();
+            k.persons[0].name = PersonName { uji: Text::decoded(uji.clone(), raw.clone()), mei: Text::new(mei.clone()) };
+            k.persons[0].mibun_jiko[0].items[0].value = Text::decoded(format!("{uji}{mei}"), raw.clone());
+            let stored = s.insert_koseki(&k).unwrap();
+            let back = s.koseki(stored.id).unwrap().unwrap();
+            prop_assert_eq!(&back.persons[0].name.uji.text, &uji);
+            prop_assert_eq!(&back.persons[0].name.uji.vendor_bytes, &Some(raw.clone()));
+            prop_assert_eq!(&back.persons[0].name.mei.text, &mei);
+            prop_assert_eq!(&back.persons[0].mibun_jiko[0].items[0].value.vendor_bytes, &Some(raw));
+            prop_assert_eq!(back.persons, stored.persons);
+        }
     }
 }
