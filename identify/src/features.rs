@@ -102,20 +102,19 @@ pub fn normalise(bm: &Bitmap, n: usize) -> Option<Vec<f32>> {
 }
 
 fn bilinear(src: &[f32], w: usize, h: usize, x: f32, y: f32) -> f32 {
-    let xf = x.floor();
-    let yf = y.floor();
-    let (fx, fy) = (x - xf, y - yf);
-    let at = |xx: f32, yy: f32| -> f32 {
-        if xx < 0.0 || yy < 0.0 || xx >= w as f32 || yy >= h as f32 {
+    let (xi, yi) = (ifloor(x), ifloor(y));
+    let (fx, fy) = (x - xi as f32, y - yi as f32);
+    let at = |xx: i32, yy: i32| -> f32 {
+        if xx < 0 || yy < 0 || xx >= w as i32 || yy >= h as i32 {
             0.0
         } else {
             src[yy as usize * w + xx as usize]
         }
     };
-    let a = at(xf, yf);
-    let b = at(xf + 1.0, yf);
-    let c = at(xf, yf + 1.0);
-    let d = at(xf + 1.0, yf + 1.0);
+    let a = at(xi, yi);
+    let b = at(xi + 1, yi);
+    let c = at(xi, yi + 1);
+    let d = at(xi + 1, yi + 1);
     (a * (1.0 - fx) + b * fx) * (1.0 - fy) + (c * (1.0 - fx) + d * fx) * fy
 }
 
@@ -161,21 +160,79 @@ fn smooth(img: &mut [f32], w: usize, h: usize, passes: usize) {
     }
 }
 
-/// Add `v` at continuous grid position (gx, gy) of a g×g plane, split bilinearly.
+/// Floor of a float that is far from i32's limits (cheaper than `f32::floor`, a libm call on
+/// baseline x86-64).
 #[inline]
-fn splat(plane: &mut [f32], g: usize, gx: f32, gy: f32, v: f32) {
-    let xf = gx.floor();
-    let yf = gy.floor();
-    let (fx, fy) = (gx - xf, gy - yf);
-    let (xi, yi) = (xf as isize, yf as isize);
-    for (dx, wx) in [(0isize, 1.0 - fx), (1, fx)] {
-        for (dy, wy) in [(0isize, 1.0 - fy), (1, fy)] {
-            let (x, y) = (xi + dx, yi + dy);
-            if x >= 0 && y >= 0 && (x as usize) < g && (y as usize) < g {
-                plane[y as usize * g + x as usize] += v * wx * wy;
-            }
-        }
+fn ifloor(x: f32) -> i32 {
+    let i = x as i32;
+    if (i as f32) > x { i - 1 } else { i }
+}
+
+/// The direction of (x, y) in 0..8 (eighths of a turn counter-clockwise from +x), by a
+/// polynomial arctangent (error under 0.3°; `atan2` is a slow libm call).
+#[inline]
+fn octant_angle(x: f32, y: f32) -> f32 {
+    use std::f32::consts::{FRAC_PI_2, FRAC_PI_4, PI};
+    let (ax, ay) = (x.abs(), y.abs());
+    if ax == 0.0 && ay == 0.0 {
+        return 0.0;
     }
+    let z = ax.min(ay) / ax.max(ay);
+    let mut a = FRAC_PI_4 * z + 0.273 * z * (1.0 - z); // atan(z), z in 0..1
+    if ay > ax {
+        a = FRAC_PI_2 - a;
+    }
+    if x < 0.0 {
+        a = PI - a;
+    }
+    if y < 0.0 {
+        a = 2.0 * PI - a;
+    }
+    let o = a * (4.0 / PI);
+    if o.is_finite() {
+        o.clamp(0.0, 7.999_999)
+    } else {
+        0.0
+    }
+}
+
+/// For each canvas coordinate 0..n, the two grid cells it splats into and their weights
+/// (bilinear pooling of an n-pixel axis onto g cells; cells off the grid get weight 0).
+fn axis_table(n: usize, g: usize) -> Vec<(usize, f32, usize, f32)> {
+    let f = g as f32 / n as f32;
+    (0..n)
+        .map(|u| {
+            let c = (u as f32 + 0.5) * f - 0.5;
+            let i = ifloor(c);
+            let t = c - i as f32;
+            let (w0, w1) = (
+                if i >= 0 { 1.0 - t } else { 0.0 },
+                if i + 1 < g as i32 { t } else { 0.0 },
+            );
+            (
+                i.clamp(0, g as i32 - 1) as usize,
+                w0,
+                (i + 1).clamp(0, g as i32 - 1) as usize,
+                w1,
+            )
+        })
+        .collect()
+}
+
+#[inline]
+fn splat_tab(
+    plane: &mut [f32],
+    g: usize,
+    tx: (usize, f32, usize, f32),
+    ty: (usize, f32, usize, f32),
+    v: f32,
+) {
+    let (x0, wx0, x1, wx1) = tx;
+    let (y0, wy0, y1, wy1) = ty;
+    plane[y0 * g + x0] += v * wx0 * wy0;
+    plane[y0 * g + x1] += v * wx1 * wy0;
+    plane[y1 * g + x0] += v * wx0 * wy1;
+    plane[y1 * g + x1] += v * wx1 * wy1;
 }
 
 fn sqrt_normalise(v: &mut [f32], weight: f32) {
@@ -203,27 +260,21 @@ pub fn extract(bm: &Bitmap, spec: FeatureSpec) -> Vec<f32> {
     let (grey, dir) = out.split_at_mut(gg * gg);
     // Grey grid: pool the canvas into gg×gg cells with bilinear splatting.
     if gg > 0 {
-        let f = gg as f32 / n as f32;
+        let tab = axis_table(n, gg);
         for y in 0..n {
+            let ty = tab[y];
             for x in 0..n {
                 let v = img[y * n + x];
                 if v > 0.0 {
-                    splat(
-                        grey,
-                        gg,
-                        (x as f32 + 0.5) * f - 0.5,
-                        (y as f32 + 0.5) * f - 0.5,
-                        v,
-                    );
+                    splat_tab(grey, gg, tab[x], ty, v);
                 }
             }
         }
         smooth(grey, gg, gg, 1);
     }
     // Direction grid: Sobel gradient, magnitude split between the two nearest of 8 directions.
-    let f = dg as f32 / n as f32;
+    let tab = axis_table(n, dg);
     let plane = dg * dg;
-    let step = std::f32::consts::TAU / 8.0;
     for y in 1..n - 1 {
         for x in 1..n - 1 {
             let p = |dx: isize, dy: isize| {
@@ -235,19 +286,19 @@ pub fn extract(bm: &Bitmap, spec: FeatureSpec) -> Vec<f32> {
             if m < 1e-3 {
                 continue;
             }
-            let a = gy.atan2(gx).rem_euclid(std::f32::consts::TAU) / step;
-            let b0 = a.floor() as usize % 8;
-            let t = a - a.floor();
+            let a = octant_angle(gx, gy);
+            let b0 = (a as usize).min(7);
+            let t = a - b0 as f32;
             let b1 = (b0 + 1) % 8;
-            let (cx, cy) = ((x as f32 + 0.5) * f - 0.5, (y as f32 + 0.5) * f - 0.5);
-            splat(
+            let (tx, ty) = (tab[x], tab[y]);
+            splat_tab(
                 &mut dir[b0 * plane..(b0 + 1) * plane],
                 dg,
-                cx,
-                cy,
+                tx,
+                ty,
                 m * (1.0 - t),
             );
-            splat(&mut dir[b1 * plane..(b1 + 1) * plane], dg, cx, cy, m * t);
+            splat_tab(&mut dir[b1 * plane..(b1 + 1) * plane], dg, tx, ty, m * t);
         }
     }
     for d in 0..8 {
@@ -297,6 +348,20 @@ mod tests {
             }
         }
         b
+    }
+
+    #[test]
+    fn octant_angle_tracks_atan2() {
+        for i in 0..360 {
+            let t = (i as f32 + 0.5).to_radians();
+            let (x, y) = (t.cos() * 3.0, t.sin() * 3.0);
+            let want = y.atan2(x).rem_euclid(std::f32::consts::TAU) * 4.0 / std::f32::consts::PI;
+            assert!(
+                (octant_angle(x, y) - want).abs() < 0.01,
+                "{i}: {} vs {want}",
+                octant_angle(x, y)
+            );
+        }
     }
 
     #[test]

@@ -161,15 +161,13 @@ pub fn reference_entries(
     }
     // A font with MJ glyph names (IPAmj明朝) contributes only those: its other glyphs
     // (Adobe-Japan1 extras, ideographic description characters) are not MJ characters.
-    let has_mj = (1..font.number_of_glyphs()).any(|g| {
-        font.glyph_name(ttf_parser::GlyphId(g))
-            .and_then(mj_name_of_glyph)
-            .is_some()
-    });
+    let names = font.glyph_names();
+    let has_mj = names
+        .iter()
+        .any(|n| n.as_deref().and_then(mj_name_of_glyph).is_some());
     let mut out = Vec::new();
     for g in 1..font.number_of_glyphs() {
-        let gid = ttf_parser::GlyphId(g);
-        let name = font.glyph_name(gid);
+        let name = names.get(g as usize).and_then(|n| n.as_deref());
         if let Some(mj) = name.and_then(mj_name_of_glyph) {
             let mut e = mojidata
                 .and_then(|m| m.get(&mj))

@@ -225,3 +225,100 @@ fn identify_png_folder_and_bad_input() {
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("bad.bdf: line 2"));
 }
+
+/// Rank-1 agreement of an identify TSV with the sample manifest's truth (`code` → MJ name).
+fn agreement(tsv: &str, truth: &[(String, String)], code_of: impl Fn(&str) -> String) -> f64 {
+    let rank1: std::collections::HashMap<&str, &str> = tsv
+        .lines()
+        .skip(1)
+        .filter_map(|l| {
+            let f: Vec<&str> = l.split('\t').collect();
+            (f.len() == 7 && f[1] == "1").then(|| (f[0], f[2]))
+        })
+        .collect();
+    let ok = truth
+        .iter()
+        .filter(|(code, mj)| rank1.get(code_of(code).as_str()) == Some(&mj.as_str()))
+        .count();
+    ok as f64 / truth.len() as f64
+}
+
+#[test]
+fn sample_gaiji_are_identified_as_the_manifest_says() {
+    if !refdata_present() || !mojidata().exists() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("sample");
+    // 16,000 persons: 100 gaiji (the generator registers one per 160 persons).
+    let o = koseki()
+        .env("KOSEKI_MOJIDATA", mojidata())
+        .args([
+            "--quiet",
+            "sample",
+            "--out",
+            dir.to_str().unwrap(),
+            "--persons",
+            "16000",
+            "--images",
+            "0",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        o.status.success(),
+        "sample: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let m: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("manifest.json")).unwrap()).unwrap();
+    let truth: Vec<(String, String)> = m["gaiji"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| {
+            (
+                g["code"].as_str().unwrap().to_string(),
+                g["mj"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert!(truth.len() >= 50);
+    let files = &m["gaiji_files"];
+    let out = tmp.path().join("o.tsv");
+    let mut run = |input: &str| {
+        let o = run_identify(&[
+            "--gaiji",
+            dir.join(input).to_str().unwrap(),
+            "--top",
+            "3",
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        assert!(
+            matches!(o.status.code(), Some(0 | 1)),
+            "{input}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        std::fs::read_to_string(&out).unwrap()
+    };
+    // The TrueType list maps each JEF user-area code to its private-use code point.
+    let pua = |code: &str| {
+        format!(
+            "{:04X}",
+            ::samples::gaiji::pua_for(u16::from_str_radix(code, 16).unwrap()) as u32
+        )
+    };
+    let ttf = agreement(&run(files["ttf"].as_str().unwrap()), &truth, pua);
+    let png = agreement(&run(files["png_dir"].as_str().unwrap()), &truth, |c| {
+        c.to_string()
+    });
+    let dots24 = agreement(&run(files["bdf24"].as_str().unwrap()), &truth, |c| {
+        c.to_string()
+    });
+    eprintln!("sample gaiji rank-1 agreement: ttf {ttf:.3}, png {png:.3}, 24-dot bdf {dots24:.3}");
+    assert!(ttf >= 0.95, "ttf {ttf}");
+    assert!(png >= 0.95, "png {png}");
+    // The generator's 24-dot drawings lose thin strokes; this floor guards against regressions.
+    assert!(dots24 >= 0.60, "24-dot {dots24}");
+}
