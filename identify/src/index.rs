@@ -27,6 +27,8 @@ pub const PCA_DIM: usize = 128;
 /// Candidates kept after the PCA pass and after the full coarse re-score.
 const FIRST_PASS: usize = 300;
 const SECOND_PASS: usize = 12;
+/// Dot queries lose detail: more candidates get the fine comparison.
+const SECOND_PASS_DOTS: usize = 24;
 
 #[derive(Debug, thiserror::Error)]
 pub enum IndexError {
@@ -289,16 +291,32 @@ impl RefIndex {
             .map(|&(_, i)| (self.full_dot(i as usize, &q), i))
             .collect();
         second.sort_by(|a, b| b.0.total_cmp(&a.0));
-        let fine_n = SECOND_PASS.max(k).min(second.len());
+        let style = RenderStyle::of(query);
+        let fine_n = (if style.binary {
+            SECOND_PASS_DOTS
+        } else {
+            SECOND_PASS
+        })
+        .max(k)
+        .min(second.len());
         // Pass 3: draw the best candidates the way the query was made (its size; binary when
         // the query is a bitmap of pure dots) and compare fine features.
-        let style = RenderStyle::of(query);
         let qf = extract(query, FeatureSpec::FINE);
         let mut fine: Vec<Candidate> = second[..fine_n]
             .iter()
             .map(|&(coarse, i)| {
-                let bm = style.render(font, GlyphId(self.entries[i as usize].glyph));
-                let fs = dot(&qf, &extract(&bm, FeatureSpec::FINE));
+                let gid = GlyphId(self.entries[i as usize].glyph);
+                let fs = if style.binary {
+                    // Dot fonts differ in how thin strokes were kept: compare with the
+                    // reference cut at two ink thresholds and keep the closer.
+                    let grey = font.raster(gid, style.size);
+                    DOT_THRESHOLDS
+                        .iter()
+                        .map(|&t| dot(&qf, &extract(&binarised(&grey, t), FeatureSpec::FINE)))
+                        .fold(0f32, f32::max)
+                } else {
+                    dot(&qf, &extract(&style.render(font, gid), FeatureSpec::FINE))
+                };
                 Candidate {
                     entry: i as usize,
                     score: style.calibrate(FINE_WEIGHT * fs + (1.0 - FINE_WEIGHT) * coarse),
@@ -554,6 +572,22 @@ impl RenderStyle {
 /// Ink threshold for drawing references as pure dots: below one half, so hairline
 /// horizontals of a Mincho design survive as one dot as in hand-made bitmap fonts.
 pub const DOT_THRESHOLD: u8 = 90;
+
+/// Ink thresholds of the fine comparison for dot queries: hairlines kept, and hairlines lost.
+pub const DOT_THRESHOLDS: [u8; 2] = [DOT_THRESHOLD, 170];
+
+/// A copy of `bm` cut into pure dots at `t`.
+pub fn binarised(bm: &Bitmap, t: u8) -> Bitmap {
+    Bitmap {
+        width: bm.width,
+        height: bm.height,
+        data: bm
+            .data
+            .iter()
+            .map(|&v| if v >= t { 255 } else { 0 })
+            .collect(),
+    }
+}
 
 /// Turn greyscale coverage into pure dots (0 or 255) at [`DOT_THRESHOLD`].
 pub fn binarise(bm: &mut Bitmap) {
