@@ -196,8 +196,13 @@ fn sign_of_zone(zone: u8) -> Option<bool> {
 
 #[inline]
 fn accumulate(m: i128, d: u8) -> i128 {
-    // At most 38 digits (enforced by the PICTURE parser) fit in i128.
-    m.wrapping_mul(10).wrapping_add(d as i128)
+    // At most 38 digits (enforced by the PICTURE parser) fit in i128; fields of up to 18
+    // digits stay in the low 64 bits, where multiplication is cheap.
+    if m < (1i128 << 59) {
+        ((m as u64) * 10 + d as u64) as i128
+    } else {
+        m.wrapping_mul(10).wrapping_add(d as i128)
+    }
 }
 
 /// Decodes a zoned decimal field.
@@ -379,7 +384,12 @@ pub fn decode_packed(bytes: &[u8], scale: i32) -> Result<Decimal, NumberError> {
         if lo > 9 {
             return Err(NumberError::BadPackedDigit { at: k, nibble: lo });
         }
-        m2 = m2.wrapping_mul(100).wrapping_add((hi * 10 + lo) as i128);
+        let pair = (hi * 10 + lo) as i128;
+        m2 = if m2 < (1i128 << 56) {
+            ((m2 as u64) * 100 + pair as u64) as i128
+        } else {
+            m2.wrapping_mul(100).wrapping_add(pair)
+        };
     }
     let hi = last >> 4;
     if hi > 9 {

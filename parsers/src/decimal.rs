@@ -54,25 +54,31 @@ impl Decimal {
 
     /// Writes the number in JSON / CSV number syntax (`-12.50`, `0.05`, `1200`).
     pub fn write_to(&self, out: &mut Vec<u8>) {
-        let mut buf = [0u8; 48];
-        let mut m = self.mantissa.unsigned_abs();
-        let mut n = 0;
-        loop {
-            buf[n] = b'0' + (m % 10) as u8;
-            m /= 10;
-            n += 1;
-            if m == 0 {
-                break;
+        let abs = self.mantissa.unsigned_abs();
+        // u128 division is slow; almost every field fits u64 (18 digits).
+        let mut b128 = [0u8; 40];
+        let mut b64 = itoa::Buffer::new();
+        let digits: &[u8] = if let Ok(a) = u64::try_from(abs) {
+            b64.format(a).as_bytes()
+        } else {
+            let mut m = abs;
+            let mut n = b128.len();
+            loop {
+                n -= 1;
+                b128[n] = b'0' + (m % 10) as u8;
+                m /= 10;
+                if m == 0 {
+                    break;
+                }
             }
-        }
-        // buf holds the digits reversed.
+            &b128[n..]
+        };
         if self.mantissa < 0 {
             out.push(b'-');
         }
+        let n = digits.len();
         if self.scale <= 0 {
-            for i in (0..n).rev() {
-                out.push(buf[i]);
-            }
+            out.extend_from_slice(digits);
             if self.mantissa != 0 {
                 for _ in 0..(-self.scale) {
                     out.push(b'0');
@@ -85,17 +91,11 @@ impl Decimal {
                 for _ in 0..(s - n) {
                     out.push(b'0');
                 }
-                for i in (0..n).rev() {
-                    out.push(buf[i]);
-                }
+                out.extend_from_slice(digits);
             } else {
-                for i in (s..n).rev() {
-                    out.push(buf[i]);
-                }
+                out.extend_from_slice(&digits[..n - s]);
                 out.push(b'.');
-                for i in (0..s).rev() {
-                    out.push(buf[i]);
-                }
+                out.extend_from_slice(&digits[n - s..]);
             }
         }
     }

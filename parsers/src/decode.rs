@@ -43,14 +43,18 @@ pub struct RecordDecoder<'a> {
     pub layout: &'a RecordLayout,
     pub encoding: &'a Encoding,
     pub options: DecodeOptions,
+    /// Buffers kept between records (no allocation per record).
+    scratch: std::cell::RefCell<Scratch<'a>>,
 }
 
-struct Walk<'r, S> {
+type Scratch<'a> = (String, Vec<(&'a str, Option<usize>)>, Vec<i128>);
+
+struct Walk<'r, 'w, S> {
     rec: &'r [u8],
     slots: Vec<i128>,
     buf: String,
-    sink: &'r mut S,
-    problems: &'r mut Vec<FieldProblem>,
+    sink: &'w mut S,
+    problems: &'w mut Vec<FieldProblem>,
     /// OCCURS indexes of the enclosing tables, for problem names.
     path: Vec<(&'r str, Option<usize>)>,
 }
@@ -61,6 +65,7 @@ impl<'a> RecordDecoder<'a> {
             layout,
             encoding,
             options,
+            scratch: Default::default(),
         }
     }
 
@@ -73,17 +78,22 @@ impl<'a> RecordDecoder<'a> {
         sink: &mut S,
         problems: &mut Vec<FieldProblem>,
     ) -> usize {
+        let (buf, path, mut slots) = std::mem::take(&mut *self.scratch.borrow_mut());
+        slots.clear();
+        slots.resize(self.layout.odo_slots, 0);
         let mut w = Walk {
             rec,
-            slots: vec![0; self.layout.odo_slots],
-            buf: String::new(),
+            slots,
+            buf,
             sink,
             problems,
-            path: Vec::new(),
+            path,
         };
         w.sink.begin_group(None);
         let end = self.walk_items(&self.layout.items, 0, &mut w);
         w.sink.end_group();
+        w.path.clear();
+        *self.scratch.borrow_mut() = (w.buf, w.path, w.slots);
         end
     }
 
@@ -94,30 +104,38 @@ impl<'a> RecordDecoder<'a> {
         s.finish()
     }
 
-    fn walk_items<'r, S: Sink>(&self, items: &'r [Item], start: usize, w: &mut Walk<'r, S>) -> usize
+    fn walk_items<'r, S: Sink>(
+        &self,
+        items: &'r [Item],
+        start: usize,
+        w: &mut Walk<'r, '_, S>,
+    ) -> usize
     where
         'a: 'r,
     {
         let mut end = start;
-        // (name, start) of earlier siblings, for REDEFINES.
-        let mut starts: Vec<(&'r str, usize)> = Vec::new();
+        // COBOL puts a REDEFINES entry right after the item it redefines (or after another
+        // redefinition of it), so the start of the last plain sibling is where it goes.
+        let mut base = start;
         for it in items {
-            let pos = match &it.redefines {
-                Some(t) => starts
-                    .iter()
-                    .rev()
-                    .find(|(n, _)| n.eq_ignore_ascii_case(t))
-                    .map_or(end, |&(_, p)| p),
-                None => end,
+            let pos = if it.redefines.is_some() {
+                base
+            } else {
+                base = end;
+                end
             };
-            starts.push((&it.name, pos));
             let item_end = self.walk_item(it, pos, w);
             end = end.max(item_end);
         }
         end
     }
 
-    fn occurrences<S: Sink>(&self, it: &Item, pos: usize, w: &mut Walk<'_, S>) -> Option<usize> {
+    fn occurrences<S: Sink>(
+        &self,
+        it: &Item,
+        pos: usize,
+        w: &mut Walk<'_, '_, S>,
+    ) -> Option<usize> {
         let o = it.occurs.as_ref()?;
         let Some(slot) = o.depending_slot else {
             return Some(o.max);
@@ -136,7 +154,7 @@ impl<'a> RecordDecoder<'a> {
         Some(n as usize)
     }
 
-    fn problem<S: Sink>(&self, it: &Item, offset: usize, message: String, w: &mut Walk<'_, S>) {
+    fn problem<S: Sink>(&self, it: &Item, offset: usize, message: String, w: &mut Walk<'_, '_, S>) {
         let mut field = String::new();
         for (n, idx) in &w.path {
             field.push_str(n);
@@ -153,7 +171,7 @@ impl<'a> RecordDecoder<'a> {
         });
     }
 
-    fn walk_item<'r, S: Sink>(&self, it: &'r Item, pos: usize, w: &mut Walk<'r, S>) -> usize
+    fn walk_item<'r, S: Sink>(&self, it: &'r Item, pos: usize, w: &mut Walk<'r, '_, S>) -> usize
     where
         'a: 'r,
     {
@@ -232,7 +250,7 @@ impl<'a> RecordDecoder<'a> {
         codec: &Codec,
         name: Option<&str>,
         pos: usize,
-        w: &mut Walk<'r, S>,
+        w: &mut Walk<'r, '_, S>,
     ) {
         let size = codec.size();
         let Some(bytes) = w.rec.get(pos..pos + size) else {
@@ -339,7 +357,7 @@ impl<'a> RecordDecoder<'a> {
         name: Option<&str>,
         r: Result<Decimal, NumberError>,
         pos: usize,
-        w: &mut Walk<'_, S>,
+        w: &mut Walk<'_, '_, S>,
     ) -> Result<(), (usize, String)> {
         match r {
             Ok(d) => {

@@ -132,10 +132,11 @@ fn json_chunk(
     recs: &[RawRecord<'_>],
     options: DecodeOptions,
 ) -> (Vec<u8>, Vec<RecordError>, usize) {
-    let mut out = Vec::with_capacity(recs.iter().map(|r| r.bytes.len() * 2).sum());
     let mut errs = Vec::new();
     let mut problems = Vec::new();
     let mut sink = JsonSink::new();
+    // Records are written straight into the chunk's output; a bad one is cut off again.
+    sink.out = Vec::with_capacity(recs.iter().map(|r| r.bytes.len() * 3).sum());
     let mut written = 0;
     let decoders: Vec<RecordDecoder<'_>> = plan
         .layout
@@ -144,14 +145,14 @@ fn json_chunk(
         .map(|r| RecordDecoder::new(r, plan.encoding, options))
         .collect();
     for raw in recs {
-        sink.out.clear();
+        let start = sink.out.len();
         problems.clear();
         decoders[raw.layout].decode(raw.bytes, &mut sink, &mut problems);
         if problems.is_empty() {
-            out.extend_from_slice(&sink.out);
-            out.push(b'\n');
+            sink.out.push(b'\n');
             written += 1;
         } else {
+            sink.out.truncate(start);
             errs.extend(problems.drain(..).map(|p| RecordError {
                 record: raw.number,
                 offset: raw.offset + p.offset,
@@ -160,7 +161,7 @@ fn json_chunk(
             }));
         }
     }
-    (out, errs, written)
+    (sink.out, errs, written)
 }
 
 /// CSV columns: (header, path of names and indexes to the value).

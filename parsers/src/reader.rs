@@ -31,7 +31,11 @@ impl DataFile {
         #[allow(unsafe_code)]
         let map = unsafe { memmap2::Mmap::map(&f) };
         match map {
-            Ok(m) => Ok(DataFile::Mapped(m)),
+            Ok(m) => {
+                // Records are read front to back: let the kernel read ahead.
+                let _ = m.advise(memmap2::Advice::Sequential);
+                Ok(DataFile::Mapped(m))
+            }
             Err(_) => Ok(DataFile::Owned(std::fs::read(path)?)),
         }
     }

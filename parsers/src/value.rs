@@ -110,29 +110,64 @@ impl Value {
     }
 }
 
+/// Bytes that JSON strings must escape.
+const NEEDS_ESCAPE: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut i = 0;
+    while i < 0x20 {
+        t[i] = true;
+        i += 1;
+    }
+    t[b'"' as usize] = true;
+    t[b'\\' as usize] = true;
+    t
+};
+
 /// Writes a JSON string literal with the escapes JSON requires.
 pub fn write_json_str(s: &str, out: &mut Vec<u8>) {
     out.push(b'"');
     let b = s.as_bytes();
     let mut start = 0;
-    for (i, &c) in b.iter().enumerate() {
-        let esc: &[u8] = match c {
-            b'"' => b"\\\"",
-            b'\\' => b"\\\\",
-            b'\n' => b"\\n",
-            b'\r' => b"\\r",
-            b'\t' => b"\\t",
-            0..=0x1F => {
-                out.extend_from_slice(&b[start..i]);
-                out.extend_from_slice(format!("\\u{c:04x}").as_bytes());
-                start = i + 1;
-                continue;
+    let mut i = 0;
+    while i < b.len() {
+        // Eight bytes at a time while none needs escaping (the usual case).
+        while i + 8 <= b.len() {
+            let w = u64::from_le_bytes(b[i..i + 8].try_into().expect("8 bytes"));
+            const ONES: u64 = 0x0101_0101_0101_0101;
+            const HIGH: u64 = 0x8080_8080_8080_8080;
+            let has_zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGH;
+            let control = w.wrapping_sub(ONES * 0x20) & !w & HIGH;
+            if control | has_zero(w ^ (ONES * b'"' as u64)) | has_zero(w ^ (ONES * b'\\' as u64))
+                != 0
+            {
+                break;
             }
-            _ => continue,
-        };
+            i += 8;
+        }
+        if i >= b.len() {
+            break;
+        }
+        let c = b[i];
+        if !NEEDS_ESCAPE[c as usize] {
+            i += 1;
+            continue;
+        }
         out.extend_from_slice(&b[start..i]);
-        out.extend_from_slice(esc);
-        start = i + 1;
+        match c {
+            b'"' => out.extend_from_slice(b"\\\""),
+            b'\\' => out.extend_from_slice(b"\\\\"),
+            b'\n' => out.extend_from_slice(b"\\n"),
+            b'\r' => out.extend_from_slice(b"\\r"),
+            b'\t' => out.extend_from_slice(b"\\t"),
+            _ => {
+                const HEX: &[u8; 16] = b"0123456789abcdef";
+                out.extend_from_slice(b"\\u00");
+                out.push(HEX[(c >> 4) as usize]);
+                out.push(HEX[(c & 0xF) as usize]);
+            }
+        }
+        i += 1;
+        start = i;
     }
     out.extend_from_slice(&b[start..]);
     out.push(b'"');
