@@ -1,11 +1,11 @@
 //! The vendor's data files: each record is built as named values and encoded through
 //! `parsers`' RecordWriter with the file's own copybook, so `koseki dump` reads it back.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use parsers::{
-    Encoding, Item, ItemKind, Layout, RecordLayout, RecordWriter, SourceFormat, Value,
+    Codec, Encoding, Item, ItemKind, Layout, RecordLayout, RecordWriter, SourceFormat, Value,
     parse_copybook,
 };
 use rayon::prelude::*;
@@ -180,6 +180,150 @@ impl Parsed {
     }
 }
 
+/// A data record layout flattened once: the record with every field at its default (what
+/// RecordWriter writes for missing values) and where each named field or OCCURS table sits.
+/// A record is then encoded by copying the template and overwriting the fields it gives: the
+/// same bytes RecordWriter makes, without building nested values for a million records.
+struct Slots<'a> {
+    template: Vec<u8>,
+    by_name: HashMap<&'a str, Slot<'a>>,
+}
+
+enum Slot<'a> {
+    Field {
+        at: usize,
+        codec: &'a Codec,
+    },
+    /// An OCCURS table of elementary fields: start, element size, occurrences, and each
+    /// child's offset inside an element.
+    Table {
+        at: usize,
+        elem: usize,
+        max: usize,
+        children: HashMap<&'a str, (usize, &'a Codec)>,
+    },
+    /// A name the fast path leaves to RecordWriter (a group given as a whole).
+    Other,
+}
+
+impl<'a> Slots<'a> {
+    /// None when the layout has shapes the fast path does not model (REDEFINES, OCCURS
+    /// DEPENDING ON): every record then goes through RecordWriter.
+    fn new(rl: &'a RecordLayout, enc: &Encoding) -> Option<Slots<'a>> {
+        if rl.has_odo {
+            return None;
+        }
+        let template = RecordWriter::new(rl, enc)
+            .write(&Value::Group(Vec::new()))
+            .ok()?;
+        let mut by_name = HashMap::new();
+        let end = Self::walk(&rl.items, 0, &mut by_name)?;
+        (end <= template.len()).then_some(Slots { template, by_name })
+    }
+
+    /// Records where each item of `items` starts from byte `pos`; returns the end. The first
+    /// item of a name wins, as [`nest`] hands a name to the first item that has it.
+    fn walk(
+        items: &'a [Item],
+        mut pos: usize,
+        map: &mut HashMap<&'a str, Slot<'a>>,
+    ) -> Option<usize> {
+        for it in items {
+            if it.redefines.is_some() || it.odo_slot.is_some() {
+                return None;
+            }
+            let name = it.name.as_str();
+            match (&it.kind, &it.occurs) {
+                (ItemKind::Field(f), None) => {
+                    if !it.filler {
+                        map.entry(name).or_insert(Slot::Field {
+                            at: pos,
+                            codec: &f.codec,
+                        });
+                    }
+                    pos += f.codec.size();
+                }
+                (ItemKind::Group(children), None) => {
+                    if !it.filler {
+                        map.entry(name).or_insert(Slot::Other);
+                    }
+                    pos = Self::walk(children, pos, map)?;
+                }
+                (ItemKind::Group(children), Some(o)) => {
+                    if o.depending_slot.is_some() || o.depending_on.is_some() {
+                        return None;
+                    }
+                    let mut inner = HashMap::new();
+                    let mut p = 0;
+                    for c in children {
+                        match (&c.kind, &c.occurs, &c.redefines) {
+                            (ItemKind::Field(f), None, None) => {
+                                if !c.filler {
+                                    inner.entry(c.name.as_str()).or_insert((p, &f.codec));
+                                }
+                                p += f.codec.size();
+                            }
+                            _ => return None,
+                        }
+                    }
+                    if !it.filler {
+                        map.entry(name).or_insert(Slot::Table {
+                            at: pos,
+                            elem: p,
+                            max: o.max,
+                            children: inner,
+                        });
+                    }
+                    pos += p * o.max;
+                }
+                (ItemKind::Field(_), Some(_)) => return None,
+            }
+        }
+        Some(pos)
+    }
+
+    /// Encodes `flat` into `out` (one record long); None when RecordWriter must decide (a
+    /// value it would reject, or a shape not modelled), so errors stay RecordWriter's own.
+    fn encode(&self, flat: &Flat, enc: &Encoding, out: &mut [u8]) -> Option<()> {
+        out.copy_from_slice(&self.template);
+        let put = |codec: &Codec, v: &Value, out: &mut [u8]| -> Option<()> {
+            let b = parsers::writer::encode_field(codec, v, enc).ok()?;
+            (b.len() == codec.size()).then(|| out[..b.len()].copy_from_slice(&b))
+        };
+        for (name, v) in flat {
+            match self.by_name.get(name.as_str()) {
+                // nest drops names the layout lacks.
+                None => {}
+                Some(Slot::Field { at, codec }) => put(codec, v, &mut out[*at..])?,
+                Some(Slot::Table {
+                    at,
+                    elem,
+                    max,
+                    children,
+                }) => {
+                    let Value::Array(elems) = v else { return None };
+                    if elems.len() > *max {
+                        return None;
+                    }
+                    // A later value of the same name replaces the whole table.
+                    let span = *at..*at + elem * max;
+                    out[span.clone()].copy_from_slice(&self.template[span]);
+                    for (k, e) in elems.iter().enumerate() {
+                        let Value::Group(g) = e else { return None };
+                        for (cn, cv) in g {
+                            if let Some((rel, codec)) = children.get(cn.as_str()) {
+                                put(codec, cv, &mut out[at + k * elem + rel..])?;
+                            }
+                        }
+                    }
+                }
+                Some(Slot::Other) => return None,
+            }
+        }
+        Some(())
+    }
+}
+
 /// Encodes one file: header, data records (in parallel, order kept), trailer.
 pub fn encode_file(
     f: &VendorFile,
@@ -204,15 +348,46 @@ pub fn encode_file(
     };
     let lrecl = d.max_len;
     let count = data.len();
-    let mut out = Vec::with_capacity((count + 2) * lrecl);
-    out.extend(write(h, header, 1)?);
-    let chunks: Vec<Result<Vec<u8>, SampleError>> = data
-        .into_par_iter()
+    let slots = Slots::new(d, enc);
+    let head = write(h, header, 1)?;
+    let body_end = head.len() + count * lrecl;
+    let mut out = Vec::with_capacity(body_end + tr.max_len);
+    out.extend_from_slice(&head);
+    out.resize(body_end, 0);
+    // Records go straight into their place in the file; chunks of records per task keep the
+    // scheduling cheap, and the first error in record order is the one reported.
+    const CHUNK: usize = 512;
+    let errors: Vec<SampleError> = out[head.len()..body_end]
+        .par_chunks_mut(lrecl * CHUNK)
+        .zip(data.into_par_iter().chunks(CHUNK))
         .enumerate()
-        .map(|(i, r)| write(d, r, i + 2))
+        .filter_map(|(c, (buf, recs))| {
+            for (j, (dst, r)) in buf.chunks_mut(lrecl).zip(recs).enumerate() {
+                if slots
+                    .as_ref()
+                    .and_then(|s| s.encode(&r, enc, dst))
+                    .is_none()
+                {
+                    let no = c * CHUNK + j + 2;
+                    match write(d, r, no) {
+                        Ok(b) if b.len() == lrecl => dst.copy_from_slice(&b),
+                        Ok(b) => {
+                            return Some(SampleError::Write {
+                                file: f.id.to_string(),
+                                record: no,
+                                field: String::new(),
+                                message: format!("{} bytes, not {lrecl}", b.len()),
+                            });
+                        }
+                        Err(e) => return Some(e),
+                    }
+                }
+            }
+            None
+        })
         .collect();
-    for c in chunks {
-        out.extend(c?);
+    if let Some(e) = errors.into_iter().next() {
+        return Err(e);
     }
     out.extend(write(tr, trailer, count + 2)?);
     Ok((out, count, lrecl))
