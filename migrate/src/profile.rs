@@ -353,3 +353,52 @@ mod tests {
         assert_eq!(p.code_tables["sex"].name_column, 1);
     }
 }
+
+#[cfg(test)]
+mod layout_tests {
+    use super::*;
+
+    /// Every field the shipped profile names exists in the vendor's copybooks (the ones the
+    /// sample generator writes, committed under samples/vendor/layout).
+    #[test]
+    fn shipped_profile_fields_exist_in_the_vendor_copybooks() {
+        let p = Profile::default_profile();
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../samples/vendor");
+        for f in &p.files {
+            let name = Path::new(&f.layout).file_name().unwrap();
+            let text = std::fs::read_to_string(root.join("layout").join(name)).unwrap();
+            let layout = parsers::parse_copybook(&text, parsers::SourceFormat::Auto).unwrap();
+            let detail = layout.record(f.detail_record.as_deref().unwrap()).unwrap();
+            let idx = crate::read::FieldIndex::of(detail).unwrap();
+            for (domain, m) in &f.fields {
+                let s = m.spec();
+                for n in [
+                    Some(&s.field),
+                    s.tag.as_ref(),
+                    s.value.as_ref(),
+                    s.count.as_ref(),
+                ]
+                .into_iter()
+                .flatten()
+                {
+                    assert!(
+                        idx.get(n).is_some(),
+                        "{}: {domain} → {n} not in {}",
+                        f.data,
+                        f.layout
+                    );
+                }
+            }
+            let trl = layout.record(f.trailer_record.as_deref().unwrap()).unwrap();
+            assert!(
+                trl.find(f.trailer_count.as_deref().unwrap()).is_some(),
+                "{}",
+                f.data
+            );
+        }
+        for spec in p.code_tables.values().filter(|s| !s.file.is_empty()) {
+            let name = Path::new(&spec.file).file_name().unwrap();
+            assert!(root.join("codes").join(name).is_file(), "{}", spec.file);
+        }
+    }
+}

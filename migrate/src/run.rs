@@ -215,6 +215,12 @@ pub fn migrate(opts: &Options, progress: &dyn Progress) -> Result<Outcome, Error
     // only once committed and hashed: a run that dies half-way leaves the old store as it was.
     let bulk = runtime::bulk::BulkLoad::begin(&opts.db, &opts.key).map_err(serr)?;
     let store = bulk.store();
+    // The whole load is one transaction: a page cache big enough to hold it keeps SQLite
+    // from spilling (and encrypting) half-built pages to the temporary file again and again.
+    store
+        .connection()
+        .execute_batch("PRAGMA cache_size = -2097152; PRAGMA temp_store = MEMORY;")
+        .map_err(|e| Error::Input(format!("store {}: {e}", opts.db.display())))?;
     let loaded = Plan::new(&staged).load(store, &by_no, &|n| progress.inc(n))?;
     for (code, (local, _, _)) in &gaiji {
         if !*local {
