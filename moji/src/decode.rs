@@ -445,7 +445,7 @@ fn sbcs_run<O: Out>(
         k += out.sbcs_fast(t, &input[k..]);
         let Some(&b) = input.get(k) else { break };
         // The fast kernel stops only at a byte the table lacks.
-        if !shifts.is_some_and(|(_, _, si)| b == si) {
+        if shifts.is_none_or(|(_, _, si)| b != si) {
             sink.report(out, undef1(base + k, b, UndefinedReason::Unmapped))?;
         }
         k += 1;
@@ -453,8 +453,9 @@ fn sbcs_run<O: Out>(
     Ok(())
 }
 
-/// Where decoded text goes: a `String`, or a byte buffer that receives UTF-8 (faster: its
-/// kernels copy pre-encoded UTF-8 from the tables instead of encoding each character).
+/// Where decoded text goes: a `String`, or a byte buffer that receives UTF-8. Both use the
+/// same kernels, which copy pre-encoded UTF-8 from the tables instead of encoding each
+/// character.
 pub(crate) trait Out {
     fn push_char(&mut self, c: char);
     fn push_text(&mut self, s: &str);
@@ -463,6 +464,93 @@ pub(crate) trait Out {
     fn dbcs_fast(&mut self, t: &Table, input: &[u8]) -> usize;
     /// Decode single bytes while the table defines them; bytes consumed.
     fn sbcs_fast(&mut self, t: &Table, input: &[u8]) -> usize;
+}
+
+/// Codes per block of the `String` kernels: a block's UTF-8 (at most 3 bytes a code, plus
+/// 1 byte of slack for the 4-byte stores) fits the stack buffer.
+const BLOCK: usize = 64;
+
+/// The kernel: for each unit (a pair, or a byte) look up its packed UTF-8 and store all
+/// four bytes at `dst[m..]` (the 4th is the length: overwritten by the next store or cut
+/// off); stop at the first unit the slow path must decide. `dst` must hold 3 bytes per
+/// unit + 1. Returns (units consumed, bytes written).
+#[inline(always)]
+fn kernel<const W: usize, const N: usize>(
+    table: &[u32; N],
+    input: &[u8],
+    dst: &mut [u8],
+) -> (usize, usize) {
+    let mut m = 0;
+    let mut k = 0;
+    for unit in input.chunks_exact(W) {
+        let idx = if W == 2 {
+            usize::from(u16::from_be_bytes([unit[0], unit[1]]))
+        } else {
+            usize::from(unit[0])
+        };
+        // N is 65536 for pairs and 256 for bytes, so the index is always in range.
+        let v = table.get(idx).copied().unwrap_or(0);
+        let len = (v >> 24) as usize;
+        let Some(slot) = dst.get_mut(m..m + 4) else {
+            break;
+        };
+        if len == 0 {
+            break;
+        }
+        slot.copy_from_slice(&v.to_le_bytes());
+        m += len;
+        k += 1;
+    }
+    (k, m)
+}
+
+/// Run [`kernel`] straight into a byte vector's tail, a bounded chunk at a time (a mixed
+/// stream hands it the whole rest of the input, and most runs stop early at a shift code).
+fn kernel_vec<const W: usize, const N: usize>(
+    table: &[u32; N],
+    input: &[u8],
+    out: &mut Vec<u8>,
+) -> usize {
+    const CHUNK: usize = 256;
+    let mut done = 0;
+    let mut chunk = CHUNK.min(input.len() / W);
+    while chunk > 0 {
+        let start = out.len();
+        out.resize(start + chunk * 3 + 1, 0);
+        let (k, m) = kernel::<W, N>(table, &input[done..done + chunk * W], &mut out[start..]);
+        out.truncate(start + m);
+        done += k * W;
+        if k < chunk {
+            break;
+        }
+        // Grow the chunk while the run goes on, so long fields pay little per call.
+        chunk = (chunk * 4).min(1 << 16).min((input.len() - done) / W);
+    }
+    done
+}
+
+/// Run [`kernel`] block by block through a stack buffer into a `String`.
+fn kernel_string<const W: usize, const N: usize>(
+    table: &[u32; N],
+    input: &[u8],
+    out: &mut String,
+) -> usize {
+    let mut buf = [0u8; BLOCK * 3 + 1];
+    let mut done = 0;
+    for block in input.chunks(BLOCK * W) {
+        let (k, m) = kernel::<W, N>(table, block, &mut buf);
+        match std::str::from_utf8(&buf[..m]) {
+            Ok(s) => out.push_str(s),
+            // Cannot happen (the tables hold whole UTF-8 sequences); the slow path then
+            // decodes the block character by character.
+            Err(_) => return done,
+        }
+        done += k * W;
+        if k * W < block.len() {
+            break;
+        }
+    }
+    done
 }
 
 impl Out for String {
@@ -476,58 +564,12 @@ impl Out for String {
         self.reserve(n);
     }
     fn dbcs_fast(&mut self, t: &Table, input: &[u8]) -> usize {
-        let mut k = 0;
-        for p in input.chunks_exact(2) {
-            let c = t.dbcs_at(u16::from_be_bytes([p[0], p[1]]));
-            if c == UNDEF || c == MULTI {
-                break;
-            }
-            self.push(c);
-            k += 2;
-        }
-        k
+        kernel_string::<2, 65536>(&t.dbcs8, input, self)
     }
     fn sbcs_fast(&mut self, t: &Table, input: &[u8]) -> usize {
-        let mut k = 0;
-        let mut chunks = input.chunks_exact(8);
-        for chunk in &mut chunks {
-            // Eight bytes that all map to ASCII go in as one str.
-            let mut ascii = [0u8; 8];
-            let mut all = true;
-            for (a, &b) in ascii.iter_mut().zip(chunk) {
-                let c = t.sbcs[usize::from(b)];
-                all &= c.is_ascii();
-                *a = c as u32 as u8;
-            }
-            if all && let Ok(s) = std::str::from_utf8(&ascii) {
-                self.push_str(s);
-                k += 8;
-                continue;
-            }
-            for &b in chunk {
-                let c = t.sbcs[usize::from(b)];
-                if c == UNDEF {
-                    return k;
-                }
-                self.push(c);
-                k += 1;
-            }
-        }
-        for &b in chunks.remainder() {
-            let c = t.sbcs[usize::from(b)];
-            if c == UNDEF {
-                return k;
-            }
-            self.push(c);
-            k += 1;
-        }
-        k
+        kernel_string::<1, 256>(&t.sbcs8, input, self)
     }
 }
-
-/// Pairs (or bytes) per block of the byte kernels: the block's UTF-8 (at most 3 bytes a
-/// character, plus 1 byte of slack for the 4-byte stores) fits the stack buffer.
-const BLOCK: usize = 64;
 
 impl Out for Vec<u8> {
     fn push_char(&mut self, c: char) {
@@ -541,48 +583,10 @@ impl Out for Vec<u8> {
         self.reserve(n);
     }
     fn dbcs_fast(&mut self, t: &Table, input: &[u8]) -> usize {
-        let mut k = 0;
-        let mut buf = [0u8; BLOCK * 3 + 1];
-        for block in input.chunks(BLOCK * 2) {
-            let mut m = 0;
-            for p in block.chunks_exact(2) {
-                let v = t.dbcs8[usize::from(u16::from_be_bytes([p[0], p[1]]))];
-                let len = (v >> 24) as usize;
-                if len == 0 || m + 4 > buf.len() {
-                    self.extend_from_slice(&buf[..m]);
-                    return k;
-                }
-                // Store all four bytes (the 4th is the length, overwritten or cut off).
-                buf[m..m + 4].copy_from_slice(&v.to_le_bytes());
-                m += len;
-                k += 2;
-            }
-            self.extend_from_slice(&buf[..m]);
-            if block.len() % 2 == 1 {
-                break;
-            }
-        }
-        k
+        kernel_vec::<2, 65536>(&t.dbcs8, input, self)
     }
     fn sbcs_fast(&mut self, t: &Table, input: &[u8]) -> usize {
-        let mut k = 0;
-        let mut buf = [0u8; BLOCK * 3 + 1];
-        for block in input.chunks(BLOCK) {
-            let mut m = 0;
-            for &b in block {
-                let v = t.sbcs8[usize::from(b)];
-                let len = (v >> 24) as usize;
-                if len == 0 || m + 4 > buf.len() {
-                    self.extend_from_slice(&buf[..m]);
-                    return k;
-                }
-                buf[m..m + 4].copy_from_slice(&v.to_le_bytes());
-                m += len;
-                k += 1;
-            }
-            self.extend_from_slice(&buf[..m]);
-        }
-        k
+        kernel_vec::<1, 256>(&t.sbcs8, input, self)
     }
 }
 
