@@ -90,3 +90,25 @@ mod tests {
         assert!(t.contains("<td>x</td>"));
     }
 }
+
+/// The Japanese name of a domain entity, with its id in brackets, for reviewers.
+pub fn entity_label(entity: &str) -> String {
+    let ja = match entity {
+        "koseki" => "戸籍",
+        "koseki_jiko" => "戸籍事項",
+        "person" => "戸籍に記録されている者",
+        "mibun_jiko" => "身分事項",
+        "fuhyo" => "戸籍の附票",
+        "uketsuke" => "受付帳",
+        "fujuri" => "不受理申出",
+        "image_register" => "イメージ見出し",
+        "image_page" => "イメージ頁",
+        "tokei" => "統計",
+        "kojin_jotai" => "個人状態",
+        "shikibetsu_fugo" => "識別符号",
+        "jimu_renkei" => "事務内連携",
+        "zaigai_senkyo" => "在外選挙人",
+        _ => return esc(entity),
+    };
+    format!("{ja} <small>({})</small>", esc(entity))
+}

@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 use std::fs;
 use std::path::Path;
 
-use crate::html::{esc, num, page, table};
+use crate::html::{entity_label, esc, num, page, table};
 use crate::model::MigrationReport;
 use crate::{Error, write_csv, write_json};
 
@@ -45,7 +45,7 @@ pub fn write(dir: &Path, report: &MigrationReport) -> Result<(), Error> {
             reasons.clone(),
         ]);
         html_rows.push(vec![
-            esc(entity),
+            entity_label(entity),
             c.source.map(num).unwrap_or_else(|| "—".into()),
             num(c.read),
             num(c.loaded),
@@ -74,7 +74,7 @@ pub fn write(dir: &Path, report: &MigrationReport) -> Result<(), Error> {
         ]);
         file_rows.push(vec![
             format!("<code>{}</code>", esc(&f.file)),
-            esc(&f.entity),
+            entity_label(&f.entity),
             c.source.map(num).unwrap_or_else(|| "—".into()),
             num(c.read),
             num(c.loaded),
@@ -367,7 +367,7 @@ fn index_body(report: &MigrationReport) -> String {
         .iter()
         .map(|(e, c)| {
             vec![
-                esc(e),
+                entity_label(e),
                 c.source.map(num).unwrap_or_else(|| "—".into()),
                 num(c.read),
                 num(c.loaded),
