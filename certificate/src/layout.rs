@@ -521,6 +521,7 @@ pub fn image_copy(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
 
     #[test]
     fn wrap_keeps_selector_with_base() {
@@ -528,6 +529,36 @@ mod tests {
         let lines = wrap("", "　", &text);
         assert_eq!(lines.len(), 2, "{lines:?}");
         assert_eq!(lines[1], "　葛\u{E0100}");
+    }
+
+    proptest::proptest! {
+        /// Wrapping loses nothing, never parts a selector from its base, and keeps every line
+        /// within the page width.
+        #[test]
+        fn wrap_is_lossless_and_bounded(
+            parts in proptest::collection::vec(
+                proptest::prop_oneof![
+                    proptest::char::range('あ', 'ん').prop_map(|c| c.to_string()),
+                    proptest::char::range('一', '龥').prop_map(|c| c.to_string()),
+                    proptest::char::range('a', 'z').prop_map(|c| c.to_string()),
+                    proptest::char::range('一', '龥').prop_map(|c| format!("{c}\u{E0100}")),
+                ],
+                0..200,
+            )
+        ) {
+            let text: String = parts.concat();
+            let lines = wrap("　出　　生　　【出生地】", &spaces(13), &text);
+            let mut rebuilt = lines[0].trim_start_matches("　出　　生　　【出生地】").to_string();
+            for l in &lines[1..] {
+                prop_assert!(l.starts_with(&spaces(13)));
+                rebuilt.push_str(&l[spaces(13).len()..]);
+            }
+            prop_assert_eq!(&rebuilt, &text);
+            for l in &lines {
+                prop_assert!(width(l) <= COLUMNS * 2, "{l}");
+                prop_assert!(!l.chars().next().is_some_and(is_selector));
+            }
+        }
     }
 
     #[test]

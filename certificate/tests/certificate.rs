@@ -598,3 +598,28 @@ fn kojin_and_image_copy_issue() {
     assert_eq!(img.text.pages.len(), 3);
     assert_eq!(store.issuances(1).unwrap()[0].request.fee_yen, 750);
 }
+
+#[test]
+#[ignore = "prints rough timings; run with --ignored --nocapture"]
+fn timing_issue_zenbu() {
+    let (_dir, store) = demo();
+    let t0 = std::time::Instant::now();
+    let font = CertFont::ipamj().unwrap();
+    eprintln!("font load: {:?}", t0.elapsed());
+    let n = 20;
+    let t1 = std::time::Instant::now();
+    for _ in 0..n {
+        issue::issue(
+            &store,
+            &font,
+            &req(layout::CertificateKind::Zenbu, Some(1), None, None),
+            "clerk",
+            "T01",
+        )
+        .unwrap();
+    }
+    eprintln!(
+        "issue 全部事項 (record + render + hash): {:?} each",
+        t1.elapsed() / n
+    );
+}
