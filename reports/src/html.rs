@@ -70,27 +70,6 @@ pub fn num(n: impl std::fmt::Display) -> String {
     format!("\u{1}{n}")
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn escapes_markup_and_quotes() {
-        assert_eq!(
-            esc("<script>alert('x')&\"</script>"),
-            "&lt;script&gt;alert(&#39;x&#39;)&amp;&quot;&lt;/script&gt;"
-        );
-        assert_eq!(esc("山吹誠一"), "山吹誠一");
-    }
-
-    #[test]
-    fn numbers_are_right_aligned() {
-        let t = table(&["a"], &[vec![num(5)], vec![esc("x")]]);
-        assert!(t.contains("<td class=\"n\">5</td>"));
-        assert!(t.contains("<td>x</td>"));
-    }
-}
-
 /// The Japanese name of a domain entity, with its id in brackets, for reviewers.
 pub fn entity_label(entity: &str) -> String {
     let ja = match entity {
@@ -111,4 +90,25 @@ pub fn entity_label(entity: &str) -> String {
         _ => return esc(entity),
     };
     format!("{ja} <small>({})</small>", esc(entity))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_markup_and_quotes() {
+        assert_eq!(
+            esc("<script>alert('x')&\"</script>"),
+            "&lt;script&gt;alert(&#39;x&#39;)&amp;&quot;&lt;/script&gt;"
+        );
+        assert_eq!(esc("山吹誠一"), "山吹誠一");
+    }
+
+    #[test]
+    fn numbers_are_right_aligned() {
+        let t = table(&["a"], &[vec![num(5)], vec![esc("x")]]);
+        assert!(t.contains("<td class=\"n\">5</td>"));
+        assert!(t.contains("<td>x</td>"));
+    }
 }
