@@ -11,6 +11,8 @@ pub mod decode;
 pub mod dump;
 pub mod layout;
 mod moji_codec;
+#[cfg(feature = "parquet")]
+pub mod parquet_out;
 pub mod reader;
 pub mod table;
 pub mod value;
@@ -51,5 +53,25 @@ pub fn load_layout(path: &std::path::Path) -> Result<Layout, LayoutFileError> {
         Some("csv") => Ok(table::parse_layout_table(&text, b',')?),
         Some("tsv") => Ok(table::parse_layout_table(&text, b'\t')?),
         _ => Ok(parse_copybook(&text, SourceFormat::Auto)?),
+    }
+}
+
+/// Parquet output when this crate is built with the `parquet` feature; otherwise an error
+/// saying so (so the CLI compiles either way).
+pub fn dump_parquet<W: std::io::Write + Send>(
+    plan: &Plan<'_>,
+    data: &[u8],
+    options: &dump::DumpOptions,
+    out: W,
+    on_error: &mut dyn FnMut(&RecordError),
+) -> Result<dump::DumpSummary, String> {
+    #[cfg(feature = "parquet")]
+    {
+        parquet_out::dump_parquet(plan, data, options, out, on_error).map_err(|e| e.to_string())
+    }
+    #[cfg(not(feature = "parquet"))]
+    {
+        let _ = (plan, data, options, out, on_error);
+        Err("this koseki was built without Parquet support (parsers feature `parquet`)".into())
     }
 }

@@ -95,7 +95,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         format: match args.format.as_str() {
             "csv" => Format::Csv,
             "jsonl" => Format::Jsonl,
-            "parquet" => bail!("--format parquet is not built yet (use jsonl or csv)"),
+            "parquet" => Format::Jsonl, // handled below
             other => bail!("unknown format {other}"),
         },
         decode: DecodeOptions {
@@ -106,30 +106,54 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     };
     let file = args.data.display().to_string();
     let mut report = |e: &parsers::RecordError| eprintln!("koseki: {file}: {e}");
-    let summary = match &args.out {
-        Some(p) => {
-            let f = std::fs::File::create(p).with_context(|| format!("{}", p.display()))?;
-            let mut w = std::io::BufWriter::with_capacity(1 << 20, f);
-            let s = parsers::dump::dump(&plan, data.bytes(), &options, &mut w, &mut report)?;
-            w.flush()?;
-            s
-        }
-        None => {
-            let stdout = std::io::stdout();
-            let mut w = std::io::BufWriter::with_capacity(1 << 20, stdout.lock());
-            let s = match parsers::dump::dump(&plan, data.bytes(), &options, &mut w, &mut report) {
-                Ok(s) => s,
-                // A closed pipe (`| head`) is not an error of ours.
-                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {
-                    return Ok(ExitCode::SUCCESS);
-                }
-                Err(e) => return Err(e.into()),
-            };
-            match w.flush() {
-                Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => return Err(e.into()),
-                _ => {}
+    let summary = if args.format == "parquet" {
+        let r = match &args.out {
+            Some(p) => {
+                let f = std::fs::File::create(p).with_context(|| format!("{}", p.display()))?;
+                parsers::dump_parquet(
+                    &plan,
+                    data.bytes(),
+                    &options,
+                    std::io::BufWriter::new(f),
+                    &mut report,
+                )
             }
-            s
+            None => parsers::dump_parquet(
+                &plan,
+                data.bytes(),
+                &options,
+                std::io::BufWriter::new(std::io::stdout()),
+                &mut report,
+            ),
+        };
+        r.map_err(anyhow::Error::msg)?
+    } else {
+        match &args.out {
+            Some(p) => {
+                let f = std::fs::File::create(p).with_context(|| format!("{}", p.display()))?;
+                let mut w = std::io::BufWriter::with_capacity(1 << 20, f);
+                let s = parsers::dump::dump(&plan, data.bytes(), &options, &mut w, &mut report)?;
+                w.flush()?;
+                s
+            }
+            None => {
+                let stdout = std::io::stdout();
+                let mut w = std::io::BufWriter::with_capacity(1 << 20, stdout.lock());
+                let s =
+                    match parsers::dump::dump(&plan, data.bytes(), &options, &mut w, &mut report) {
+                        Ok(s) => s,
+                        // A closed pipe (`| head`) is not an error of ours.
+                        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {
+                            return Ok(ExitCode::SUCCESS);
+                        }
+                        Err(e) => return Err(e.into()),
+                    };
+                match w.flush() {
+                    Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => return Err(e.into()),
+                    _ => {}
+                }
+                s
+            }
         }
     };
     if summary.stopped_early {
