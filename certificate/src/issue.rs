@@ -105,6 +105,30 @@ pub fn signature(store: &Store) -> Result<Signature, IssueError> {
     })
 }
 
+/// Set the issuing office once (administrator): the 「…市長」 line, the mayor's name as
+/// printed, and optionally the 電子公印 image (PNG, kept in the blob table).
+pub fn set_office(
+    store: &Store,
+    office: &str,
+    mayor_name: &str,
+    seal_png: Option<&[u8]>,
+) -> Result<(), IssueError> {
+    if let Some(png) = seal_png {
+        krilla::image::Image::from_png(png.to_vec().into(), true)
+            .map_err(|e| IssueError::Request(format!("seal image is not a readable PNG: {e}")))?;
+    }
+    store.atomically(|s| {
+        s.set_meta(META_OFFICE, office)?;
+        s.set_meta(META_MAYOR, mayor_name)?;
+        if let Some(png) = seal_png {
+            let sha = s.put_blob(png, "image/png")?;
+            s.set_meta(META_SEAL, &sha)?;
+        }
+        Ok(())
+    })?;
+    Ok(())
+}
+
 fn gaiji_map(store: &Store) -> Result<HashMap<char, Vec<u8>>, IssueError> {
     Ok(store
         .local_gaiji()?

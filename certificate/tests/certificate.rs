@@ -623,3 +623,53 @@ fn timing_issue_zenbu() {
         t1.elapsed() / n
     );
 }
+
+#[test]
+fn office_and_seal_are_printed() {
+    let (dir, store) = demo();
+    let font = CertFont::ipamj().unwrap();
+    let seal = runtime::fixtures::gray_png(64, 64, |x, y| {
+        if (x as i32 - 32).pow(2) + (y as i32 - 32).pow(2) < 900 {
+            40
+        } else {
+            255
+        }
+    });
+    issue::set_office(&store, "架空県ひかり市長", "光　　花　子", Some(&seal)).unwrap();
+    assert!(issue::set_office(&store, "x", "y", Some(b"not a png")).is_err());
+    let out = issue::issue(
+        &store,
+        &font,
+        &req(layout::CertificateKind::Zenbu, Some(1), None, None),
+        "clerk",
+        "T01",
+    )
+    .unwrap();
+    let last = out.text.pages.last().unwrap().last().unwrap().clone();
+    assert!(
+        last.contains("架空県ひかり市長") && last.contains("光　　花　子"),
+        "{last}"
+    );
+    let path = dir.path().join("sealed.pdf");
+    std::fs::write(&path, &out.pdf).unwrap();
+    let images = String::from_utf8(
+        Command::new("pdfimages")
+            .arg("-list")
+            .arg(&path)
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    assert!(
+        images
+            .lines()
+            .any(|l| l.contains(" 64 ") && l.contains("image")),
+        "seal image embedded:\n{images}"
+    );
+    let text = poppler("pdftotext", &path, &["-enc", "UTF-8"]);
+    assert!(
+        !text.contains("［職印（電子公印）］"),
+        "the seal image replaces the slot text"
+    );
+}

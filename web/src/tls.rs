@@ -70,3 +70,36 @@ fn write_private(path: &Path, bytes: &[u8]) -> Result<(), WebError> {
     file.write_all(bytes)
         .map_err(|e| WebError::Io(path.to_path_buf(), e))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn self_signed_pair_is_made_once_and_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("k.db");
+        let (cert1, key1) = resolve(&db, None).unwrap();
+        assert!(String::from_utf8_lossy(&cert1).contains("BEGIN CERTIFICATE"));
+        assert!(String::from_utf8_lossy(&key1).contains("PRIVATE KEY"));
+        let (cert2, _) = resolve(&db, None).unwrap();
+        assert_eq!(cert1, cert2, "reused on the next start");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(TlsFiles::beside(&db).key)
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o077, 0, "private key readable by the owner only");
+        }
+        let missing = TlsFiles {
+            cert: dir.path().join("no.pem"),
+            key: dir.path().join("no.key"),
+        };
+        assert!(matches!(
+            resolve(&db, Some(&missing)),
+            Err(WebError::Io(..))
+        ));
+    }
+}
