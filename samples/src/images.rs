@@ -118,16 +118,112 @@ fn columns(reg: &ImageRegister, rng: &mut Rng) -> Vec<Vec<String>> {
     out
 }
 
-/// Renders the given columns as a page (true = ink).
-fn page(cols: &[String], glyphs: &BTreeMap<char, Bitmap>, rng: &mut Rng) -> Vec<bool> {
-    let mut px = vec![false; PAGE_W * PAGE_H];
+/// A bi-level page, one bit a pixel (pixel x of a row in bit x % 64 of word x / 64), so
+/// drawing fills runs and the G4 coder finds colour changes a word at a time.
+pub struct Bits1 {
+    pub width: usize,
+    pub height: usize,
+    stride: usize,
+    words: Vec<u64>,
+}
+
+impl Bits1 {
+    pub fn new(width: usize, height: usize) -> Bits1 {
+        let stride = width.div_ceil(64);
+        Bits1 {
+            width,
+            height,
+            stride,
+            words: vec![0; stride * height],
+        }
+    }
+
+    pub fn set(&mut self, x: usize, y: usize) {
+        if x < self.width && y < self.height {
+            self.words[y * self.stride + x / 64] |= 1 << (x % 64);
+        }
+    }
+
+    pub fn get(&self, x: usize, y: usize) -> bool {
+        x < self.width
+            && y < self.height
+            && self.words[y * self.stride + x / 64] >> (x % 64) & 1 == 1
+    }
+
+    /// Inks pixels `x0..x1` of row `y` (clipped to the page).
+    pub fn fill(&mut self, y: usize, x0: usize, x1: usize) {
+        let x1 = x1.min(self.width);
+        if y >= self.height || x0 >= x1 {
+            return;
+        }
+        let row = &mut self.words[y * self.stride..(y + 1) * self.stride];
+        let (w0, w1) = (x0 / 64, (x1 - 1) / 64);
+        let lo = !0u64 << (x0 % 64);
+        let hi = !0u64 >> (63 - (x1 - 1) % 64);
+        if w0 == w1 {
+            row[w0] |= lo & hi;
+        } else {
+            row[w0] |= lo;
+            for w in &mut row[w0 + 1..w1] {
+                *w = !0;
+            }
+            row[w1] |= hi;
+        }
+    }
+
+    /// The positions in row `y` where the colour changes (starting from white), as G4 codes
+    /// them.
+    fn changes(&self, y: usize, out: &mut Vec<u16>) {
+        out.clear();
+        let row = &self.words[y * self.stride..(y + 1) * self.stride];
+        let mut carry = 0u64;
+        for (i, &w) in row.iter().enumerate() {
+            let mut diff = w ^ ((w << 1) | carry);
+            carry = w >> 63;
+            while diff != 0 {
+                let x = i * 64 + diff.trailing_zeros() as usize;
+                if x < self.width {
+                    out.push(x as u16);
+                }
+                diff &= diff - 1;
+            }
+        }
+    }
+}
+
+/// A glyph as its ink runs (row, first column, end column), drawn once per character.
+pub struct Runs(Vec<(u16, u16, u16)>);
+
+impl Runs {
+    pub fn of(g: &Bitmap) -> Runs {
+        let mut runs = Vec::new();
+        for gy in 0..g.height {
+            let row = &g.data[gy * g.width..(gy + 1) * g.width];
+            let mut gx = 0;
+            while gx < row.len() {
+                if row[gx] >= 128 {
+                    let start = gx;
+                    while gx < row.len() && row[gx] >= 128 {
+                        gx += 1;
+                    }
+                    runs.push((gy as u16, start as u16, gx as u16));
+                } else {
+                    gx += 1;
+                }
+            }
+        }
+        Runs(runs)
+    }
+}
+
+/// Renders the given columns as a page.
+fn page(cols: &[String], glyphs: &BTreeMap<char, Runs>, rng: &mut Rng) -> Bits1 {
+    let mut px = Bits1::new(PAGE_W, PAGE_H);
     let margin = 150;
     // Frame and column rules, as printed register paper has them.
-    for x in margin..PAGE_W - margin {
-        for t in 0..4 {
-            px[(margin + t) * PAGE_W + x] = true;
-            px[(PAGE_H - margin - t) * PAGE_W + x] = true;
-        }
+    for t in 0..4 {
+        px.fill(margin + t, margin, PAGE_W - margin);
+        px.fill(PAGE_H - margin - t, margin, PAGE_W - margin);
     }
     let pitch = CELL + 16;
     let mut x = PAGE_W - margin - pitch;
@@ -137,7 +233,7 @@ fn page(cols: &[String], glyphs: &BTreeMap<char, Bitmap>, rng: &mut Rng) -> Vec<
             break;
         }
         for y in margin..PAGE_H - margin {
-            px[y * PAGE_W + x + CELL + 8] = true;
+            px.set(x + CELL + 8, y);
         }
         let mut y = margin + 40;
         for c in col.chars() {
@@ -146,16 +242,12 @@ fn page(cols: &[String], glyphs: &BTreeMap<char, Bitmap>, rng: &mut Rng) -> Vec<
             }
             if let Some(g) = glyphs.get(&c) {
                 let dx = ((y as f64) * skew) as isize;
-                for gy in 0..g.height {
-                    for gx in 0..g.width {
-                        if g.get(gx, gy) >= 128 {
-                            let xx = (x as isize + gx as isize + dx) as usize;
-                            let yy = y + gy;
-                            if xx < PAGE_W && yy < PAGE_H {
-                                px[yy * PAGE_W + xx] = true;
-                            }
-                        }
-                    }
+                for &(gy, x0, x1) in &g.0 {
+                    // Pixels left of the page are dropped, as right of it.
+                    let left = x as isize + dx;
+                    let a = (left + x0 as isize).max(0) as usize;
+                    let b = (left + x1 as isize).max(0) as usize;
+                    px.fill(y + gy as usize, a, b);
                 }
             }
             y += CELL;
@@ -164,31 +256,96 @@ fn page(cols: &[String], glyphs: &BTreeMap<char, Bitmap>, rng: &mut Rng) -> Vec<
     }
     // Scanner speckle.
     for _ in 0..200 {
-        let i = rng.below(px.len());
-        px[i] = true;
+        let i = rng.below(PAGE_W * PAGE_H);
+        px.set(i % PAGE_W, i / PAGE_W);
     }
     px
 }
 
-fn g4(px: &[bool], w: usize, h: usize) -> Vec<u8> {
-    let mut enc = fax::encoder::Encoder::new(fax::VecWriter::new());
-    for y in 0..h {
-        let row = &px[y * w..(y + 1) * w];
-        let _ = enc.encode_line(
-            row.iter().map(|&b| {
-                if b {
-                    fax::Color::Black
-                } else {
-                    fax::Color::White
-                }
-            }),
-            w as u16,
-        );
+/// CCITT Group 4 (T.6) coding of a page, row by row from the colour changes of the row and
+/// of the one above (an all-white row above the first); fax's bit writer and code tables.
+fn g4(px: &Bits1) -> Vec<u8> {
+    use fax::maps::{Mode, mode};
+    let width = px.width as u16;
+    let mut w = fax::VecWriter::with_capacity(px.width * px.height / 16);
+    let bits = |m: Mode| mode::encode(m).unwrap_or(fax::maps::EOL);
+    let (mut above, mut row) = (Vec::new(), Vec::new());
+    for y in 0..px.height {
+        px.changes(y, &mut row);
+        g4_row(&mut w, &above, &row, width, &bits);
+        std::mem::swap(&mut above, &mut row);
     }
-    match enc.finish() {
-        Ok(wr) => wr.finish(),
-        Err(_) => Vec::new(),
+    // End of facsimile block.
+    let _ = fax::BitWriter::write(&mut w, fax::maps::EDFB_HALF);
+    let _ = fax::BitWriter::write(&mut w, fax::maps::EDFB_HALF);
+    w.finish()
+}
+
+fn g4_row(
+    w: &mut fax::VecWriter,
+    above: &[u16],
+    row: &[u16],
+    width: u16,
+    bits: &dyn Fn(fax::maps::Mode) -> fax::Bits,
+) {
+    use fax::BitWriter;
+    use fax::maps::Mode;
+    // a0 starts before the first pixel, white; a1 is row[i] (or the row's end).
+    let mut a0: i32 = -1;
+    let mut black = false;
+    let mut i = 0;
+    let mut j = 0;
+    while a0 < i32::from(width) {
+        let a1 = row.get(i).copied().unwrap_or(width);
+        // b1: the first change above right of a0 to the colour opposite a0's (changes at
+        // even positions turn black); b2 the change after it.
+        while j < above.len() && i32::from(above[j]) <= a0 {
+            j += 1;
+        }
+        let k = if (j % 2 == 0) != black { j } else { j + 1 };
+        let b1 = above.get(k).copied().unwrap_or(width);
+        let b2 = above.get(k + 1).copied().unwrap_or(width);
+        if b2 < a1 {
+            let _ = w.write(bits(Mode::Pass));
+            a0 = i32::from(b2);
+        } else if a1.abs_diff(b1) <= 3 {
+            let _ = w.write(bits(Mode::Vertical((i32::from(a1) - i32::from(b1)) as i8)));
+            a0 = i32::from(a1);
+            black = !black;
+            i += 1;
+        } else {
+            let a2 = row.get(i + 1).copied().unwrap_or(width);
+            i += 2;
+            let _ = w.write(bits(Mode::Horizontal));
+            run(w, black, a1.saturating_sub(a0.max(0) as u16));
+            run(w, !black, a2.saturating_sub(a1));
+            a0 = i32::from(a2);
+        }
     }
+}
+
+/// A run length as make-up codes (2560 repeated, then a multiple of 64) and a terminating code.
+fn run(w: &mut fax::VecWriter, black: bool, mut n: u16) {
+    use fax::BitWriter;
+    let table = if black {
+        &fax::maps::black::ENTRIES
+    } else {
+        &fax::maps::white::ENTRIES
+    };
+    let mut put = |n: u16| {
+        let idx = if n >= 64 { 63 + n / 64 } else { n } as usize;
+        let _ = w.write(table[idx].1);
+    };
+    while n >= 2560 {
+        put(2560);
+        n -= 2560;
+    }
+    if n >= 64 {
+        let d = n & !63;
+        put(d);
+        n -= d;
+    }
+    put(n);
 }
 
 /// A multi-page TIFF (little endian, one strip per page, G4, WhiteIsZero, 300 dpi).
@@ -264,9 +421,9 @@ pub fn render_all(
         .collect();
     chars.sort_unstable();
     chars.dedup();
-    let glyphs: BTreeMap<char, Bitmap> = chars
+    let glyphs: BTreeMap<char, Runs> = chars
         .iter()
-        .filter_map(|&c| names_gid(c).map(|g| (c, font.raster(g, GLYPH))))
+        .filter_map(|&c| names_gid(c).map(|g| (c, Runs::of(&font.raster(g, GLYPH)))))
         .collect();
     texts
         .par_iter()
@@ -274,7 +431,7 @@ pub fn render_all(
         .map(|(pages, rng)| {
             let encoded: Vec<Vec<u8>> = pages
                 .iter()
-                .map(|cols| g4(&page(cols, &glyphs, rng), PAGE_W, PAGE_H))
+                .map(|cols| g4(&page(cols, &glyphs, rng)))
                 .collect();
             tiff(&encoded, PAGE_W, PAGE_H)
         })
@@ -290,15 +447,71 @@ mod tests {
         assert_eq!(kansuji(23), "弐拾参");
         assert_eq!(old_date(day::from_ymd(1989, 1, 8)), "平成元年壱月八日");
     }
+    /// The reference coder: fax's own encoder, fed pixel by pixel.
+    fn g4_by_fax(px: &Bits1) -> Vec<u8> {
+        let mut enc = fax::encoder::Encoder::new(fax::VecWriter::new());
+        for y in 0..px.height {
+            let colors = (0..px.width).map(|x| {
+                if px.get(x, y) {
+                    fax::Color::Black
+                } else {
+                    fax::Color::White
+                }
+            });
+            enc.encode_line(colors, px.width as u16).unwrap();
+        }
+        enc.finish().unwrap().finish()
+    }
+
+    #[test]
+    fn g4_writes_the_same_bits_as_fax() {
+        let mut rng = Rng::new(3, 4);
+        for case in 0..300 {
+            let w = 1 + rng.below(200);
+            let h = 1 + rng.below(12);
+            let mut px = Bits1::new(w, h);
+            // Sparse dots, runs of every length, and full rows, so pass, vertical and
+            // horizontal modes and make-up codes all occur.
+            let density = rng.below(4);
+            for y in 0..h {
+                for _ in 0..rng.below(1 + w / (1 + density * 4)) {
+                    let x0 = rng.below(w);
+                    let len = 1 + rng.below([2, 8, 70, w][density]);
+                    px.fill(y, x0, x0 + len);
+                }
+            }
+            assert_eq!(g4(&px), g4_by_fax(&px), "case {case}: {w}x{h}");
+        }
+        // A wide page: runs past 2560 pixels need the repeated make-up code.
+        let mut px = Bits1::new(PAGE_W, 3);
+        px.fill(1, 7, 4000);
+        px.set(PAGE_W - 1, 2);
+        assert_eq!(g4(&px), g4_by_fax(&px));
+    }
+
+    #[test]
+    fn bits_fill_and_changes() {
+        let mut px = Bits1::new(130, 1);
+        px.fill(0, 0, 3);
+        px.fill(0, 60, 70);
+        px.fill(0, 125, 200);
+        let mut c = Vec::new();
+        px.changes(0, &mut c);
+        assert_eq!(c, vec![0, 3, 60, 70, 125]);
+        assert!(px.get(64, 0) && !px.get(70, 0) && px.get(129, 0));
+    }
+
     #[test]
     fn tiff_decodes_with_the_tiff_crate_layout() {
         let w = 64;
         let h = 16;
         let mut px = vec![false; w * h];
+        let mut bits = Bits1::new(w, h);
         for x in 10..40 {
             px[5 * w + x] = true;
+            bits.set(x, 5);
         }
-        let t = tiff(&[g4(&px, w, h), g4(&px, w, h)], w, h);
+        let t = tiff(&[g4(&bits), g4(&bits)], w, h);
         assert_eq!(&t[..4], b"II*\0");
         // The tiff crate reads both pages back, pixel for pixel (it turns WhiteIsZero into
         // BlackIsZero samples, so paper reads as 1 and ink as 0).
