@@ -1,8 +1,8 @@
 //! Helpers shared by the end-to-end tests.
 
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
-use std::io::Write;
 
 /// The `koseki` binary cargo built for these tests.
 pub fn koseki() -> Command {
@@ -41,7 +41,24 @@ fn help_lists_every_command() {
     let out = koseki().arg("--help").output().unwrap();
     assert!(out.status.success());
     let text = String::from_utf8(out.stdout).unwrap();
-    for c in ["sample", "decode", "dump", "identify", "gaiji-font", "migrate", "diff", "serve", "search", "certificate", "key", "user", "audit", "backup", "restore", "demo"] {
+    for c in [
+        "sample",
+        "decode",
+        "dump",
+        "identify",
+        "gaiji-font",
+        "migrate",
+        "diff",
+        "serve",
+        "search",
+        "certificate",
+        "key",
+        "user",
+        "audit",
+        "backup",
+        "restore",
+        "demo",
+    ] {
         assert!(text.contains(c), "--help lacks {c}");
     }
 }

@@ -3,8 +3,8 @@
 mod common;
 mod decode;
 mod dump;
-mod sample;
 mod identify;
 mod migrate;
 mod runtime;
+mod sample;
 mod web;
