@@ -3,6 +3,24 @@
 //!
 //! Invariants: nothing here panics on outside input; every problem names the record (from 1),
 //! the byte offset and the field; numbers are exact decimals, never floats.
+//!
+//! Reading a vendor file into typed values (what `migrate` does):
+//!
+//! ```text
+//! let layout = parsers::load_layout(Path::new("layout/K03KOJIN.cpy"))?;   // or a .csv/.tsv table
+//! let enc = parsers::Encoding::by_name("jef")?;        // EBCDIK for PIC X, JEF for PIC N
+//! let spec = parsers::ReadSpec::default();              // or ReadSpec::parse_profile(text)
+//! let plan = parsers::Plan::new(&layout, &enc, &spec)?; // record types: --record-type rules,
+//!                                                      // else the 01s' first-field VALUEs
+//! let file = parsers::DataFile::open(Path::new("data/K03KOJIN.DAT"))?;   // memory-mapped
+//! let result = parsers::read_all(&plan, file.bytes(), parsers::DecodeOptions::default());
+//! for r in &result.records { r.value.path("K03-SHIMEI.K03-UJI"); /* Value::Text / Number */ }
+//! for e in &result.errors { /* record, offset, field, message: quarantine */ }
+//! for t in &result.trailers { t.ok(); /* stated vs counted */ }
+//! ```
+//!
+//! Streaming instead: `plan.records(bytes)` yields `RawRecord`s (slices of the file) and
+//! `plan.decode_value(&raw, options)` decodes one. Writing: [`RecordWriter`].
 
 pub mod codec;
 pub mod copybook;
