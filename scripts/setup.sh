@@ -11,7 +11,7 @@ need_apt=()
 # Tests: poppler-utils (pdffonts/pdftotext), chromium + driver (browser tests),
 # other Mincho fonts (identify benchmark and tests), fontTools (font checks).
 for pkg in fonts-ipamj-mincho libssl-dev pkg-config poppler-utils chromium chromium-driver \
-           fonts-hanazono fonts-noto-cjk python3-fonttools fontconfig; do
+           fonts-hanazono fonts-noto-cjk python3-fonttools fontconfig curl; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need_apt+=("$pkg")
 done
 # npm installs the MJ tables; a machine may already have node/npm from elsewhere.
