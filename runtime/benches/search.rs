@@ -244,9 +244,10 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 }
 
 fn main() {
-    // `cargo bench` passes --bench; `cargo test --benches` passes nothing useful: run small.
-    let persons = env_usize("KOSEKI_BENCH_PERSONS", 1_000_000);
-    let queries = env_usize("KOSEKI_BENCH_QUERIES", 3000);
+    // `cargo bench` passes --bench; under `cargo test --benches` it is a quick smoke run.
+    let full = std::env::args().any(|a| a == "--bench");
+    let persons = env_usize("KOSEKI_BENCH_PERSONS", if full { 1_000_000 } else { 2_000 });
+    let queries = env_usize("KOSEKI_BENCH_QUERIES", if full { 3000 } else { 140 });
     let db = std::env::var_os("KOSEKI_BENCH_DB")
         .map(PathBuf::from)
         .unwrap_or_else(|| {

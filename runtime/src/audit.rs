@@ -3,7 +3,7 @@
 //!
 //! Row `n` stores `prev_hash` (row `n-1`'s hash; 64 zeros for row 1) and
 //! `hash = SHA-256(prev_hash ‖ seq ‖ at ‖ user ‖ terminal ‖ action ‖ target ‖ detail)`, each
-//! field length-prefixed. [`verify`] recomputes the chain and names the first bad sequence
+//! field length-prefixed. [`Store::audit_verify`] recomputes the chain and names the first bad sequence
 //! number: an edited row fails its own hash, a deleted or reordered row breaks the sequence or
 //! the link to its predecessor, and a deleted tail is caught against the head recorded in
 //! `meta` (`audit_head`). Triggers also refuse UPDATE/DELETE, so tampering takes deliberate
@@ -130,7 +130,7 @@ pub struct AuditFilter {
     pub limit: Option<i64>,
 }
 
-/// The outcome of [`verify`].
+/// The outcome of [`Store::audit_verify`].
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct AuditReport {
     pub entries: i64,
