@@ -12,9 +12,12 @@ use crate::Error;
 pub const VENDOR_PUA_FIRST: u32 = 0xE000;
 /// 33 rows × 94 cells.
 pub const VENDOR_PUA_LEN: u32 = 33 * 94;
-/// Local gaiji live in Supplementary Private Use Area-A at the same cell index, so a gaiji
-/// keeps its local code point from round to round and never collides with the vendor area.
-pub const LOCAL_PUA_FIRST: u32 = 0xF0000;
+/// A gaiji the table gives no local code point gets one in Supplementary Private Use Area-A
+/// at its cell index, so it keeps it from round to round. `koseki gaiji-font` hands out
+/// U+F0000, U+F0001… to the table's `none` rows; this block starts far above them.
+pub const LOCAL_PUA_FIRST: u32 = 0xFA000;
+/// Where `koseki gaiji-font` starts numbering the table's `none` rows.
+pub const TABLE_LOCAL_FIRST: u32 = 0xF0000;
 
 /// Vendor code (`0x80A1`) of a character decoded into the vendor private-use area.
 pub fn vendor_code_of(c: char) -> Option<u16> {
@@ -26,7 +29,14 @@ pub fn vendor_code_of(c: char) -> Option<u16> {
     Some((((0x80 + i / 94) << 8) | (0xA1 + i % 94)) as u16)
 }
 
-/// The local gaiji code point for a vendor code of the user-defined area.
+fn is_private_use(c: char) -> bool {
+    let c = c as u32;
+    (0xE000..=0xF8FF).contains(&c)
+        || (0xF0000..=0xFFFFD).contains(&c)
+        || (0x100000..=0x10FFFD).contains(&c)
+}
+
+/// The default local gaiji code point for a vendor code of the user-defined area.
 pub fn local_pua_of(code: u16) -> Option<char> {
     let (hi, lo) = ((code >> 8) as u32, (code & 0xFF) as u32);
     if !(0x80..=0xA0).contains(&hi) || !(0xA1..=0xFE).contains(&lo) {
@@ -72,15 +82,25 @@ pub struct CharMap {
     pub levels: BTreeMap<u16, String>,
     /// `identify` (TSV of candidates) or `reviewed` (decision table).
     pub kind: &'static str,
+    /// Local code points the reviewed table gives its `none` rows (as `koseki gaiji-font`
+    /// assigns them: the row's private-use `ucs`, else the next free one from U+F0000).
+    pub locals: HashMap<u16, char>,
 }
 
+/// A gaiji code as a gaiji list names it: the vendor code (`80A1`), or the private-use code
+/// point the vendor's EUDC font puts it on (`E000`), which maps back to the vendor code.
 fn parse_code(s: &str) -> Option<u16> {
     let s = s.trim();
     let s = s
         .strip_prefix("0x")
         .or_else(|| s.strip_prefix("0X"))
         .unwrap_or(s);
-    u16::from_str_radix(s, 16).ok()
+    let s = s.strip_prefix("U+").unwrap_or(s);
+    let n = u32::from_str_radix(s, 16).ok()?;
+    match char::from_u32(n).and_then(vendor_code_of) {
+        Some(code) => Some(code),
+        None => u16::try_from(n).ok(),
+    }
 }
 
 fn parse_ucs(s: &str) -> Option<char> {
@@ -120,6 +140,7 @@ impl CharMap {
             },
             ..Default::default()
         };
+        let mut none_rows: Vec<(u16, Option<char>)> = Vec::new();
         for (i, line) in lines {
             let f: Vec<&str> = line.split('\t').collect();
             let get = |c: usize| f.get(c).copied().unwrap_or("").trim();
@@ -134,6 +155,11 @@ impl CharMap {
                 }
             }
             map.levels.insert(code, level.clone());
+            if c_rank.is_none() && level == "none" {
+                let pua = parse_ucs(get(c_ucs)).filter(|c| is_private_use(*c));
+                none_rows.push((code, pua));
+                continue;
+            }
             let accepted = match c_rank {
                 Some(_) => level == "exact" || level == "design",
                 None => !get(c_ucs).is_empty() && level != "none",
@@ -156,7 +182,32 @@ impl CharMap {
                 },
             );
         }
+        // `koseki gaiji-font` numbering: a none row's own private-use ucs, else the next free
+        // code point from U+F0000, in table order.
+        let used: std::collections::HashSet<char> = none_rows.iter().filter_map(|r| r.1).collect();
+        let mut next = TABLE_LOCAL_FIRST;
+        for (code, pua) in none_rows {
+            let cp = match pua {
+                Some(c) => c,
+                None => loop {
+                    let c = char::from_u32(next).unwrap_or('\u{F0000}');
+                    next += 1;
+                    if !used.contains(&c) {
+                        break c;
+                    }
+                },
+            };
+            map.locals.insert(code, cp);
+        }
         Ok(map)
+    }
+
+    /// The local code point a gaiji without a decision is stored on.
+    pub fn local_of(&self, code: u16) -> char {
+        match self.locals.get(&code) {
+            Some(c) => *c,
+            None => local_pua_of(code).unwrap_or('\u{FA000}'),
+        }
     }
 
     pub fn load(path: &Path) -> Result<CharMap, Error> {
@@ -184,7 +235,7 @@ impl CharMap {
                     }
                     None => {
                         seen(code, true);
-                        out.push(local_pua_of(code).expect("vendor area codes have a local slot"));
+                        out.push(self.local_of(code));
                     }
                 },
             }
@@ -224,6 +275,21 @@ mod tests {
     }
 
     #[test]
+    fn codes_as_eudc_code_points_and_none_rows_numbered_like_gaiji_font() {
+        let t = "code\tmj\tucs\tivs\tlevel\treviewer\tdate\tnote\n\
+E000\tMJ000001\tU+4E00\t\texact\ts\t2026-11-29\t\n\
+E001\t\t\t\tnone\ts\t2026-11-29\t\n\
+80A3\t\tU+F0000\t\tnone\ts\t2026-11-29\tcity gave it\n\
+80A4\t\t\t\tnone\ts\t2026-11-29\t\n";
+        let m = CharMap::parse(t, "t").unwrap();
+        assert_eq!(m.decisions[&0x80A1].ucs, '\u{4E00}');
+        assert_eq!(m.local_of(0x80A2), '\u{F0001}'); // F0000 is taken by 80A3's row
+        assert_eq!(m.local_of(0x80A3), '\u{F0000}');
+        assert_eq!(m.local_of(0x80A4), '\u{F0002}');
+        assert_eq!(m.local_of(0x80A5), '\u{FA004}'); // not in the table
+    }
+
+    #[test]
     fn bad_header_names_the_file() {
         let e = CharMap::parse("a\tb\n", "m.tsv").unwrap_err().to_string();
         assert!(e.contains("m.tsv") && e.contains("header"), "{e}");
@@ -240,7 +306,7 @@ mod tests {
         });
         assert_eq!(
             out,
-            format!("山\u{4E00}{}", char::from_u32(0xF0002).unwrap())
+            format!("山\u{4E00}{}", char::from_u32(0xFA002).unwrap())
         );
         assert_eq!(seen, vec![(0x80A1, false), (0x80A3, true)]);
     }

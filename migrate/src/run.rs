@@ -11,7 +11,7 @@ use reports::{
 };
 
 use crate::Error;
-use crate::chars::{CharMap, local_pua_of};
+use crate::chars::CharMap;
 use crate::images::{CheckedImage, check};
 use crate::load::Plan;
 use crate::profile::Profile;
@@ -233,7 +233,7 @@ pub fn migrate(opts: &Options, progress: &dyn Progress) -> Result<Outcome, Error
             .and_then(|d| std::fs::read(opts.input.join(d).join(format!("{code:04X}.png"))).ok())
             .unwrap_or_default();
         let g = runtime::model::LocalGaiji {
-            code_point: local_pua_of(*code).unwrap_or('\u{F0000}'),
+            code_point: chars.local_of(*code),
             glyph_png: png,
             vendor: p.name.clone(),
             vendor_code: format!("{code:04X}"),
@@ -417,7 +417,7 @@ pub fn migrate(opts: &Options, progress: &dyn Progress) -> Result<Outcome, Error
 fn stored_notation(chars: &CharMap, code: u16) -> String {
     match chars.decisions.get(&code) {
         Some(d) => d.notation(),
-        None => format!("U+{:X} (local)", local_pua_of(code).map_or(0, |c| c as u32)),
+        None => format!("U+{:X} (local)", chars.local_of(code) as u32),
     }
 }
 
