@@ -27,7 +27,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let images = if args.images.eq_ignore_ascii_case("all") {
         samples::Images::All
     } else {
-        samples::Images::Count(args.images.parse().map_err(|_| anyhow::anyhow!("--images takes a number or `all`, not {:?}", args.images))?)
+        samples::Images::Count(args.images.parse().map_err(|_| {
+            anyhow::anyhow!("--images takes a number or `all`, not {:?}", args.images)
+        })?)
     };
     if args.persons == 0 {
         anyhow::bail!("--persons must be at least 1");
