@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs every cargo-fuzz target for FUZZ_SECONDS (default 20) each. Fuzzing needs nightly -Z
+# Runs every cargo-fuzz target for FUZZ_SECONDS (default 10) each. Fuzzing needs nightly -Z
 # flags; RUSTC_BOOTSTRAP=1 is set here only, never for product builds.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 if ! command -v cargo-fuzz >/dev/null 2>&1; then
   cargo install --locked cargo-fuzz@0.13.2 >/dev/null
 fi
-secs="${FUZZ_SECONDS:-20}"
+secs="${FUZZ_SECONDS:-10}"
 export RUSTC_BOOTSTRAP=1
 targets=$(cargo fuzz list --fuzz-dir fuzz)
 for t in $targets; do
