@@ -2,6 +2,7 @@
 
 mod common;
 mod decode;
+mod demo;
 mod dump;
 mod identify;
 mod migrate;
