@@ -4,21 +4,52 @@
 use crate::common::koseki;
 
 fn sample(dir: &std::path::Path, extra: &[&str]) -> serde_json::Value {
-    let mut args = vec!["sample", "--out", dir.to_str().unwrap(), "--persons", "200", "--images", "2"];
+    let mut args = vec![
+        "sample",
+        "--out",
+        dir.to_str().unwrap(),
+        "--persons",
+        "200",
+        "--images",
+        "2",
+    ];
     args.extend_from_slice(extra);
     let out = koseki().args(&args).output().unwrap();
-    assert!(out.status.success(), "sample failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "sample failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     serde_json::from_slice(&std::fs::read(dir.join("manifest.json")).unwrap()).unwrap()
 }
 
 /// Runs dump on one data file and returns the (good records, exit code).
-fn dump(dir: &std::path::Path, data: &str, layout: &str) -> (Vec<serde_json::Value>, Option<i32>, String) {
+fn dump(
+    dir: &std::path::Path,
+    data: &str,
+    layout: &str,
+) -> (Vec<serde_json::Value>, Option<i32>, String) {
     let out = koseki()
-        .args(["dump", "--layout", dir.join(layout).to_str().unwrap(), "--data", dir.join(data).to_str().unwrap(), "--encoding", "jef"])
+        .args([
+            "dump",
+            "--layout",
+            dir.join(layout).to_str().unwrap(),
+            "--data",
+            dir.join(data).to_str().unwrap(),
+            "--encoding",
+            "jef",
+        ])
         .output()
         .unwrap();
-    let recs = String::from_utf8_lossy(&out.stdout).lines().filter_map(|l| serde_json::from_str(l).ok()).collect();
-    (recs, out.status.code(), String::from_utf8_lossy(&out.stderr).into_owned())
+    let recs = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect();
+    (
+        recs,
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
 }
 
 #[test]
@@ -27,10 +58,19 @@ fn sample_dumps_cleanly_and_counts_match_the_manifest() {
     let m = sample(dir.path(), &[]);
     assert_eq!(m["entities"]["persons_registered"], 200);
     for f in m["files"].as_array().unwrap() {
-        let (recs, code, err) = dump(dir.path(), f["data"].as_str().unwrap(), f["layout"].as_str().unwrap());
+        let (recs, code, err) = dump(
+            dir.path(),
+            f["data"].as_str().unwrap(),
+            f["layout"].as_str().unwrap(),
+        );
         assert_eq!(code, Some(0), "{}: {err}", f["data"]);
         // header + data + trailer
-        assert_eq!(recs.len() as u64, f["records"].as_u64().unwrap() + 2, "{}", f["data"]);
+        assert_eq!(
+            recs.len() as u64,
+            f["records"].as_u64().unwrap() + 2,
+            "{}",
+            f["data"]
+        );
     }
 }
 
@@ -40,8 +80,18 @@ fn sample_is_byte_identical_for_one_seed() {
     let b = tempfile::tempdir().unwrap();
     sample(a.path(), &["--seed", "7"]);
     sample(b.path(), &["--seed", "7"]);
-    for f in ["manifest.json", "data/K03KOJIN.DAT", "data/K04MIBUN.DAT", "gaiji/EUDC.TTF", "gaiji/GAIJI24.bdf"] {
-        assert_eq!(std::fs::read(a.path().join(f)).unwrap(), std::fs::read(b.path().join(f)).unwrap(), "{f}");
+    for f in [
+        "manifest.json",
+        "data/K03KOJIN.DAT",
+        "data/K04MIBUN.DAT",
+        "gaiji/EUDC.TTF",
+        "gaiji/GAIJI24.bdf",
+    ] {
+        assert_eq!(
+            std::fs::read(a.path().join(f)).unwrap(),
+            std::fs::read(b.path().join(f)).unwrap(),
+            "{f}"
+        );
     }
 }
 
@@ -58,6 +108,15 @@ fn faulty_sample_makes_dump_complain() {
 #[test]
 fn bad_images_argument_is_usage_error() {
     let dir = tempfile::tempdir().unwrap();
-    let out = koseki().args(["sample", "--out", dir.path().to_str().unwrap(), "--images", "many"]).output().unwrap();
+    let out = koseki()
+        .args([
+            "sample",
+            "--out",
+            dir.path().to_str().unwrap(),
+            "--images",
+            "many",
+        ])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
 }
