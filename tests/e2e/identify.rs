@@ -286,7 +286,7 @@ fn sample_gaiji_are_identified_as_the_manifest_says() {
     assert!(truth.len() >= 50);
     let files = &m["gaiji_files"];
     let out = tmp.path().join("o.tsv");
-    let mut run = |input: &str| {
+    let run = |input: &str| {
         let o = run_identify(&[
             "--gaiji",
             dir.join(input).to_str().unwrap(),
