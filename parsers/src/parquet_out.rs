@@ -45,10 +45,11 @@ fn leaf_codec<'l>(records: &'l [RecordLayout], path: &[PathStep]) -> Option<&'l 
                         if !it.filler && it.name == n {
                             return Some(it);
                         }
-                        if it.filler && it.is_group() {
-                            if let Some(x) = find(it.children(), n) {
-                                return Some(x);
-                            }
+                        if it.filler
+                            && it.is_group()
+                            && let Some(x) = find(it.children(), n)
+                        {
+                            return Some(x);
                         }
                     }
                     None
@@ -65,10 +66,8 @@ fn leaf_codec<'l>(records: &'l [RecordLayout], path: &[PathStep]) -> Option<&'l 
                 }
             }
         }
-        if ok {
-            if let Some(f) = found.and_then(|it| it.field()) {
-                return Some(&f.codec);
-            }
+        if ok && let Some(f) = found.and_then(|it| it.field()) {
+            return Some(&f.codec);
         }
     }
     None
