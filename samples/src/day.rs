@@ -4,28 +4,19 @@ use wareki::{Gregorian, WarekiDate};
 
 pub type Day = i32;
 
-/// Days since 1970-01-01 (Howard Hinnant's algorithm).
+/// Days since 1970-01-01.
 pub fn from_ymd(y: i32, m: u32, d: u32) -> Day {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = if y >= 0 { y } else { y - 399 } / 400;
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy as i32;
-    era * 146_097 + doe - 719_468
+    let g = Gregorian {
+        year: y,
+        month: m as u8,
+        day: d as u8,
+    };
+    g.unix_days() as Day
 }
 
 pub fn ymd(day: Day) -> (i32, u32, u32) {
-    let z = day + 719_468;
-    let era = if z >= 0 { z } else { z - 146_096 } / 146_097;
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (if m <= 2 { y + 1 } else { y }, m, d)
+    let g = Gregorian::from_unix_days(i64::from(day));
+    (g.year, u32::from(g.month), u32::from(g.day))
 }
 
 pub fn year(day: Day) -> i32 {

@@ -7,6 +7,7 @@ use std::path::Path;
 
 use identify::font_build::{Bitmap, Contour, GaijiGlyph, GlyphShape, Point};
 use identify::glyph::{FontData, raster_contours};
+use identify::index::binarised;
 
 use crate::SampleError;
 use crate::rng::Rng;
@@ -216,18 +217,6 @@ fn em_top(face: &identify::glyph::GlyphFont) -> f32 {
     }
 }
 
-fn threshold(bm: &Bitmap, t: u8) -> Bitmap {
-    Bitmap {
-        width: bm.width,
-        height: bm.height,
-        data: bm
-            .data
-            .iter()
-            .map(|&v| if v >= t { 255 } else { 0 })
-            .collect(),
-    }
-}
-
 /// One step of dilation (bold) or erosion (light) on a bi-level bitmap.
 fn weight(bm: &Bitmap, bold: bool) -> Bitmap {
     let mut out = bm.clone();
@@ -311,7 +300,7 @@ pub fn draw(font: &identify::glyph::GlyphFont, g: &Gaiji, seed: u64) -> Option<D
                 .collect()
         })
         .collect();
-    let master = threshold(&raster_contours(&outline, u, top, 128), 110);
+    let master = binarised(&raster_contours(&outline, u, top, 128), 110);
     let w = rng.below(3);
     let master = match w {
         0 => weight(&master, true),

@@ -85,6 +85,32 @@ impl Gregorian {
         format!("{:04}-{:02}-{:02}", self.year, self.month, self.day)
     }
 
+    /// The day `days` after 1970-01-01 (negative before it). Howard Hinnant's days-to-civil
+    /// algorithm: exact over the whole i32 year range, no table, no time zone.
+    pub fn from_unix_days(days: i64) -> Gregorian {
+        let z = days + 719_468;
+        let era = z.div_euclid(146_097);
+        let doe = z.rem_euclid(146_097);
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        let mp = (5 * doy + 2) / 153;
+        let day = (doy - (153 * mp + 2) / 5 + 1) as u8;
+        let month = if mp < 10 { mp + 3 } else { mp - 9 } as u8;
+        let year = (yoe + era * 400 + i64::from(month <= 2)) as i32;
+        Gregorian { year, month, day }
+    }
+
+    /// Days since 1970-01-01 (the inverse of [`Gregorian::from_unix_days`]).
+    pub fn unix_days(&self) -> i64 {
+        let (m, d) = (i64::from(self.month), i64::from(self.day));
+        let y = i64::from(self.year) - i64::from(m <= 2);
+        let era = y.div_euclid(400);
+        let yoe = y.rem_euclid(400);
+        let doy = (153 * ((m + 9) % 12) + 2) / 5 + d - 1;
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+        era * 146_097 + doe - 719_468
+    }
+
     fn parse_iso(s: &str) -> Option<Gregorian> {
         let mut it = s.split('-');
         let y = it.next()?.parse().ok()?;
@@ -449,6 +475,24 @@ mod tests {
 
     fn g(y: i32, m: u8, d: u8) -> Gregorian {
         Gregorian::new(y, m, d).unwrap()
+    }
+
+    #[test]
+    fn unix_days_known_points() {
+        assert_eq!(g(1970, 1, 1).unix_days(), 0);
+        assert_eq!(g(1969, 12, 31).unix_days(), -1);
+        assert_eq!(g(2000, 3, 1).unix_days(), 11_017);
+        assert_eq!(Gregorian::from_unix_days(19_358), g(2023, 1, 1));
+        assert_eq!(Gregorian::from_unix_days(-25_567), g(1900, 1, 1));
+    }
+
+    proptest! {
+        #[test]
+        fn unix_days_round_trip(days in -1_000_000i64..1_000_000) {
+            let g = Gregorian::from_unix_days(days);
+            prop_assert!(Gregorian::new(g.year, g.month, g.day).is_some());
+            prop_assert_eq!(g.unix_days(), days);
+        }
     }
 
     #[test]
