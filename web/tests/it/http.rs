@@ -1,10 +1,9 @@
 //! HTTP-level and security tests against a real server.
 
-use std::process::Command;
-
 use runtime::audit::{AuditAction, AuditFilter};
 use web::OperatingHours;
 
+use crate::poppler::{assert_ipamj_subset_embedded, pdf_pages, pdf_text};
 use crate::support::*;
 
 fn entries(env: &Env, action: AuditAction) -> Vec<runtime::audit::AuditEntry> {
@@ -130,43 +129,22 @@ async fn issue_pdf_over_http_is_recorded() {
     let (status, form) = get(&env, &c, &clerk, "/issue?kind=zenbu&koseki=1").await;
     assert_eq!(status, 200);
     assert!(form.contains("value=\"450\""), "standard fee offered");
-    let res = c
-        .post(env.url("/issue"))
-        .header("cookie", &clerk.cookie)
-        .form(&[
-            ("csrf", clerk.csrf.as_str()),
+    let path = issue_pdf(
+        &env,
+        &c,
+        &clerk,
+        &[
             ("kind", "zenbu"),
             ("koseki", "1"),
             ("kubun", "第三者"),
             ("requester", "青木　大輔"),
             ("fee", "450"),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200);
-    assert_eq!(res.headers()["content-type"], "application/pdf");
-    let pdf = res.bytes().await.unwrap();
-    let path = env.dir.path().join("zenbu.pdf");
-    std::fs::write(&path, &pdf).unwrap();
-    let fonts =
-        String::from_utf8(Command::new("pdffonts").arg(&path).output().unwrap().stdout).unwrap();
-    assert!(
-        fonts
-            .lines()
-            .any(|l| l.contains("+IPAmjMincho") && l.contains("yes yes")),
-        "{fonts}"
-    );
-    let text = String::from_utf8(
-        Command::new("pdftotext")
-            .args(["-enc", "UTF-8"])
-            .arg(&path)
-            .arg("-")
-            .output()
-            .unwrap()
-            .stdout,
+        ],
+        "zenbu.pdf",
     )
-    .unwrap();
+    .await;
+    assert_ipamj_subset_embedded(&path);
+    let text = pdf_text(&path);
     assert!(
         text.contains("全部事項証明") && text.contains("００００００１"),
         "{text}"
@@ -359,18 +337,14 @@ async fn roles_limit_what_staff_can_do() {
         get(&env, &c, &viewer, "/issue?kind=zenbu&koseki=1").await.0,
         403
     );
-    let res = c
-        .post(env.url("/issue"))
-        .header("cookie", &viewer.cookie)
-        .form(&[
-            ("csrf", viewer.csrf.as_str()),
-            ("kind", "zenbu"),
-            ("koseki", "1"),
-            ("requester", "x"),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let res = post(
+        &env,
+        &c,
+        &viewer,
+        "/issue",
+        &[("kind", "zenbu"), ("koseki", "1"), ("requester", "x")],
+    )
+    .await;
     assert_eq!(res.status(), 403);
     assert_eq!(get(&env, &c, &viewer, "/audit").await.0, 403);
     let clerk = login(&env, &c, "clerk").await;
@@ -474,29 +448,21 @@ async fn outside_hours_refuses_until_an_admin_overrides() {
         !page.contains("action=\"/override\""),
         "only 管理 may override"
     );
-    let res = c
-        .post(env.url("/override"))
-        .header("cookie", &clerk.cookie)
-        .form(&[("csrf", clerk.csrf.as_str()), ("reason", "x")])
-        .send()
-        .await
-        .unwrap();
+    let res = post(&env, &c, &clerk, "/override", &[("reason", "x")]).await;
     assert_eq!(res.status(), 403);
 
     let admin = login(&env, &c, "admin").await;
     let (status, page) = get(&env, &c, &admin, "/search").await;
     assert_eq!(status, 403);
     assert!(page.contains("action=\"/override\""));
-    let res = c
-        .post(env.url("/override"))
-        .header("cookie", &admin.cookie)
-        .form(&[
-            ("csrf", admin.csrf.as_str()),
-            ("reason", "夜間の死亡届対応"),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let res = post(
+        &env,
+        &c,
+        &admin,
+        "/override",
+        &[("reason", "夜間の死亡届対応")],
+    )
+    .await;
     assert_eq!(res.status(), 303);
     assert_eq!(get(&env, &c, &admin, "/koseki/1").await.0, 200);
     assert_eq!(
@@ -522,91 +488,60 @@ async fn image_register_pages_and_certified_copy() {
     );
     assert!(page.contains("src=\"/images/1/pages/2\""));
     assert_eq!(get(&env, &c, &clerk, "/images/99").await.0, 404);
-    let res = c
-        .post(env.url("/issue"))
-        .header("cookie", &clerk.cookie)
-        .form(&[
-            ("csrf", clerk.csrf.as_str()),
+    let path = issue_pdf(
+        &env,
+        &c,
+        &clerk,
+        &[
             ("kind", "image"),
             ("image", "1"),
             ("kubun", "本人等"),
             ("requester", "山吹　誠一"),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200);
-    let path = env.dir.path().join("image.pdf");
-    std::fs::write(&path, res.bytes().await.unwrap()).unwrap();
-    let text = String::from_utf8(
-        Command::new("pdftotext")
-            .args(["-enc", "UTF-8"])
-            .arg(&path)
-            .arg("-")
-            .output()
-            .unwrap()
-            .stdout,
+        ],
+        "image.pdf",
     )
-    .unwrap();
+    .await;
+    let text = pdf_text(&path);
     assert!(
         text.contains("この謄本は、改製原戸籍の原本と相違ないことを認証する。"),
         "{text}"
     );
-    let info =
-        String::from_utf8(Command::new("pdfinfo").arg(&path).output().unwrap().stdout).unwrap();
-    assert!(
-        info.lines()
-            .any(|l| l.starts_with("Pages:") && l.ends_with(" 3")),
-        "{info}"
-    );
+    assert_eq!(pdf_pages(&path), 3);
     assert_eq!(env.store().issuances(1).unwrap()[0].request.fee_yen, 750);
 
     // 個人事項 and 附票 with its options through the same form.
     let hina = env.store().koseki(1).unwrap().unwrap().persons[2]
         .id
         .to_string();
-    let res = c
-        .post(env.url("/issue"))
-        .header("cookie", &clerk.cookie)
-        .form(&[
-            ("csrf", clerk.csrf.as_str()),
+    issue_pdf(
+        &env,
+        &c,
+        &clerk,
+        &[
             ("kind", "kojin"),
             ("person", hina.as_str()),
             ("requester", "山吹　陽菜"),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200);
+        ],
+        "kojin.pdf",
+    )
+    .await;
     let (status, form) = get(&env, &c, &clerk, "/issue?kind=fuhyo&koseki=1").await;
     assert_eq!(status, 200);
     assert!(form.contains("name=\"show_hyoji\"") && form.contains("value=\"300\""));
-    let res = c
-        .post(env.url("/issue"))
-        .header("cookie", &clerk.cookie)
-        .form(&[
-            ("csrf", clerk.csrf.as_str()),
+    let path = issue_pdf(
+        &env,
+        &c,
+        &clerk,
+        &[
             ("kind", "fuhyo"),
             ("koseki", "1"),
             ("requester", "山吹　誠一"),
             ("show_code", "1"),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200);
-    let path = env.dir.path().join("fuhyo.pdf");
-    std::fs::write(&path, res.bytes().await.unwrap()).unwrap();
-    let text = String::from_utf8(
-        Command::new("pdftotext")
-            .args(["-enc", "UTF-8"])
-            .arg(&path)
-            .arg("-")
-            .output()
-            .unwrap()
-            .stdout,
+        ],
+        "fuhyo.pdf",
     )
-    .unwrap();
+    .await;
+    let text = pdf_text(&path);
     assert!(
         text.contains("【住民票コード】") && !text.contains("本　　籍"),
         "{text}"
@@ -617,21 +552,10 @@ async fn image_register_pages_and_certified_copy() {
         ("fee", "-5"),
         ("kubun", "王様"),
     ] {
-        let mut form = vec![
-            ("csrf", clerk.csrf.as_str()),
-            ("kind", "zenbu"),
-            ("koseki", "1"),
-            ("requester", "x"),
-        ];
+        let mut form = vec![("kind", "zenbu"), ("koseki", "1"), ("requester", "x")];
         form.retain(|(k, _)| *k != bad.0);
         form.push(bad);
-        let res = c
-            .post(env.url("/issue"))
-            .header("cookie", &clerk.cookie)
-            .form(&form)
-            .send()
-            .await
-            .unwrap();
+        let res = post(&env, &c, &clerk, "/issue", &form).await;
         assert_eq!(res.status(), 400, "{bad:?}");
     }
     assert_eq!(env.store().issuances(10).unwrap().len(), 3);

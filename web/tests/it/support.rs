@@ -169,3 +169,44 @@ pub async fn get(env: &Env, c: &reqwest::Client, s: &Staff, path: &str) -> (u16,
         .unwrap();
     (res.status().as_u16(), res.text().await.unwrap())
 }
+
+/// POST a form as `s` to `path`, with the session's CSRF token added first.
+pub async fn post(
+    env: &Env,
+    c: &reqwest::Client,
+    s: &Staff,
+    path: &str,
+    form: &[(&str, &str)],
+) -> reqwest::Response {
+    let mut fields = vec![("csrf", s.csrf.as_str())];
+    fields.extend(form.iter().filter(|(k, _)| *k != "csrf"));
+    c.post(env.url(path))
+        .header("cookie", &s.cookie)
+        .form(&fields)
+        .send()
+        .await
+        .unwrap()
+}
+
+/// Issue a certificate through the form; panics unless a PDF comes back, which is saved as
+/// `name` in the test's folder.
+pub async fn issue_pdf(
+    env: &Env,
+    c: &reqwest::Client,
+    s: &Staff,
+    form: &[(&str, &str)],
+    name: &str,
+) -> PathBuf {
+    let res = post(env, c, s, "/issue", form).await;
+    let status = res.status();
+    let ct = res.headers()["content-type"].to_str().unwrap().to_string();
+    let bytes = res.bytes().await.unwrap();
+    assert!(
+        status == 200 && ct == "application/pdf",
+        "{form:?}: {status} {ct}: {}",
+        String::from_utf8_lossy(&bytes)
+    );
+    let path = env.dir.path().join(name);
+    std::fs::write(&path, &bytes).unwrap();
+    path
+}
