@@ -9,9 +9,11 @@ and an undefined code is seen as EILSEQ instead of being skipped.
 Output format (one file per code page, read by moji at compile time via include_str!):
     # comment lines
     CODE<TAB>U+XXXX[ U+YYYY...]<TAB>FLAGS
-CODE is 2 hex digits (single byte) or 4 (double byte). FLAGS is empty or `d`: the code
-decodes to that text but is not the code the encoder emits for it (glibc encodes the text
-to another code), so encode(decode(code)) != code.
+CODE is 2 hex digits (single byte) or 4 (double byte). FLAGS is empty, `d` or `e`.
+`d` (decode-only duplicate): the code decodes to that text but is not the code the encoder
+emits for it (glibc encodes the text to another code), so encode(decode(code)) != code.
+`e` (encode-only): the encoder maps that text to the code, but the code decodes to another
+text (JEF: the 1983 form of a code that decodes to its 1978 form).
 
 Sources:
   ebcdic-kana  glibc IBM290, with the full-width katakana glibc emits for kana narrowed
@@ -23,6 +25,10 @@ Sources:
                JIS row/cell -> Shift_JIS bytes -> glibc IBM932, whose kanji follow the
                JIS C 6226-1978 code order (e.g. 0x88B1 is U+9C3A, not 1983's U+9BF5);
                0x4040 -> U+3000. User and extended areas are algorithmic / vendor tables.
+               The kanji codes where JIS C 6226-1978 differs from JIS X 0208:1983 come from
+               jis1978-shapes.tsv (hand-maintained, sources in its header): the code decodes
+               to the 1978 form, and the 1983 form encodes to it (`e`) when no code decodes
+               to that. The table is checked against glibc EUC-JP (1983) and IBM932.
 """
 import ctypes
 import ctypes.util
@@ -163,6 +169,31 @@ def jis_to_sjis(j1, j2):
     return bytes([s1, s2])
 
 
+SHAPES = os.path.join(HERE, "jis1978-shapes.tsv")
+
+
+def ucs(field):
+    return "".join(chr(int(u[2:], 16)) for u in field.split())
+
+
+def jis1978_shapes():
+    """jis1978-shapes.tsv as {JEF code: (ucs1983, ucs1978, kind)}."""
+    table = {}
+    with open(SHAPES, encoding="utf-8") as f:
+        for n, line in enumerate(f, 1):
+            if line.startswith("#") or line.startswith("jis\t") or not line.strip():
+                continue
+            cols = line.rstrip("\n").split("\t")
+            if len(cols) < 5 or cols[4] not in ("swap", "moved", "shape", "compat", "ibm932"):
+                sys.exit(f"{SHAPES}:{n}: expected jis, jef, ucs1983, ucs1978, kind, note")
+            rc, code = cols[0], int(cols[1], 16)
+            row, cell = (int(x) for x in rc.split("-"))
+            if code != (row + 0xA0) << 8 | (cell + 0xA0):
+                sys.exit(f"{SHAPES}:{n}: JEF code {cols[1]} is not row-cell {rc}")
+            table[code] = (ucs(cols[2]), ucs(cols[3]), cols[4])
+    return table
+
+
 def jef():
     rows = []
     kana = sbcs_ebcdic_kana(fill_from_930=False)  # Fujitsu EBCDIK has no lower case
@@ -174,11 +205,15 @@ def jef():
     rows.append((0x4040, 2, "\u3000", False))
     dec = decoder("IBM932")
     enc = encoder("IBM932")
+    jis1983 = decoder("EUC-JP")
+    shapes = jis1978_shapes()
     seen = {}
     std = []
+    aliases = {}  # JEF code -> texts the encoder also maps to it (1983 forms)
     for hi in range(0xA1, 0xFF):
         for lo in range(0xA1, 0xFF):
             row, cell = hi - 0xA0, lo - 0xA0
+            code = hi << 8 | lo
             if (row == 2 and cell > 14) or row == 8 or row == 84:
                 # JIS C 6226-1978 had only 14 symbols in row 2 and nothing in rows 8 and 84:
                 # JIS X 0208:1983 added those (glibc IBM932 carries the additions).
@@ -187,14 +222,34 @@ def jef():
             t = dec(sj)
             if t is None or t == "\ufffd":
                 continue
-            std.append((hi << 8 | lo, t, enc(t) == sj))
-            seen.setdefault(t, []).append(hi << 8 | lo)
+            j83 = jis1983(bytes([hi, lo]))
+            if code in shapes:
+                u83, u78, kind = shapes[code]
+                if j83 != u83:
+                    sys.exit(f"{SHAPES}: {code:04X}: ucs1983 {u83!r}, but glibc EUC-JP gives {j83!r}")
+                if kind in ("shape", "compat", "ibm932"):
+                    aliases[code] = [x for x in dict.fromkeys((u83, t)) if x != u78]
+                t = u78
+            elif 16 <= row <= 83 and j83 != t:
+                sys.exit(f"glibc IBM932 and EUC-JP differ at JEF {code:04X} ({t!r} / {j83!r}), "
+                         f"which {os.path.basename(SHAPES)} does not explain")
+            std.append((code, t, enc(t) == sj))
+            seen.setdefault(t, []).append(code)
+    missing = set(shapes) - {code for code, _, _ in std}
+    if missing:
+        sys.exit(f"{SHAPES}: codes outside the standard area: {sorted(missing)}")
     for code, t, canon in std:
         # The encoder emits the code IBM932 itself encodes the text to; failing that, the
         # lowest code that decodes to it.
         if not canon:
             canon = seen[t][0] == code and not any(c for c, tt, k in std if tt == t and k)
-        rows.append((code, 2, t, not canon))
+        rows.append((code, 2, t, "" if canon else "d"))
+    for code, texts in aliases.items():
+        for t in texts:
+            # Only a text no code decodes to: a swapped partner keeps its own code.
+            if t not in seen:
+                rows.append((code, 2, t, "e"))
+                seen[t] = [code]
     return rows
 
 
@@ -203,11 +258,12 @@ def write(name, source, rows):
     with open(path, "w", encoding="utf-8") as f:
         f.write(f"# {name}: generated by mappings/codepages/generate.py from glibc iconv ({source}).\n")
         f.write("# Generated, do not edit: change generate.py and run it again.\n")
-        f.write("# code\tucs\tflags (d = decode-only duplicate)\n")
-        for code, width, text, dup in sorted(rows, key=lambda r: (r[1], r[0])):
+        f.write("# code\tucs\tflags (d = decode-only duplicate, e = encode-only)\n")
+        for code, width, text, flag in sorted(rows, key=lambda r: (r[1], r[0], r[3] == "e")):
             ucs = " ".join(f"U+{ord(c):04X}" for c in text)
             hexcode = f"{code:02X}" if width == 1 else f"{code:04X}"
-            f.write(f"{hexcode}\t{ucs}\t{'d' if dup else ''}\n")
+            flag = {True: "d", False: ""}.get(flag, flag)
+            f.write(f"{hexcode}\t{ucs}\t{flag}\n")
     print(f"{path}: {len(rows)} codes", file=sys.stderr)
 
 
@@ -216,7 +272,8 @@ def main():
     write("ebcdic-kana", "IBM290, kana narrowed, gaps from IBM930 single bytes", [(b, 1, t, False) for b, t in kana.items()])
     for cs in ("IBM930", "IBM939", "IBM1390", "IBM1399"):
         write(cs.lower(), cs, mixed(cs))
-    write("jef", "IBM290 + Fujitsu EBCDIK differences; IBM932 for the JIS C 6226-1978 standard area", jef())
+    write("jef", "IBM290 + Fujitsu EBCDIK differences; IBM932 for the JIS C 6226-1978 standard area, "
+          "with jis1978-shapes.tsv", jef())
 
 
 if __name__ == "__main__":

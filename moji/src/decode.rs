@@ -342,8 +342,8 @@ impl<'g> Decoder<'g> {
         };
         if self.page == CodePage::Jef {
             // The vendor's code table wins: it gives the extended area, overrides the
-            // user-defined area, and may replace standard-area codes (e.g. with the 1978
-            // shapes glibc's table lacks, see docs/moji.md).
+            // user-defined area, and may replace standard-area codes (e.g. a city whose
+            // system drew the 1983 shapes, see docs/moji.md).
             if let Some(d) = from_map(self.gaiji) {
                 return d;
             }
@@ -808,11 +808,12 @@ mod tests {
 
     #[test]
     fn jef_code_table_may_replace_standard_area() {
+        // A city whose system drew 0xB0A2 in the 1983 shape says so in its code table.
         let mut map = GaijiMap::new();
         map.insert(
             0xB0A2,
             crate::GaijiEntry {
-                ucs: '啞',
+                ucs: '唖',
                 ivs: None,
             },
         );
@@ -820,24 +821,66 @@ mod tests {
         let mut s = String::new();
         dec.decode_mixed(b"\x28\xB0\xA1\xB0\xA2\x29", &mut s, &mut Vec::new())
             .unwrap();
-        assert_eq!(s, "亜啞");
+        assert_eq!(s, "亜唖");
         let mut s = String::new();
         dec.decode_dbcs(b"\xB0\xA1\xB0\xA2", &mut s, &mut Vec::new())
             .unwrap();
-        assert_eq!(s, "亜啞");
+        assert_eq!(s, "亜唖");
         let mut v = Vec::new();
         crate::Encoder::new(CodePage::Jef)
             .with_gaiji(&map)
-            .encode_dbcs("亜啞", &mut v)
+            .encode_dbcs("亜唖", &mut v)
             .unwrap();
         assert_eq!(v, b"\xB0\xA1\xB0\xA2");
     }
 
     #[test]
     fn jef_1978_ordering() {
-        // 0xB0B3 (row 16, cell 19) is 鰺 in JIS C 6226-1978 (1983 swapped it with 鯵).
-        let d = lenient(CodePage::Jef, b"\x28\xB0\xB3\x29\xC1");
-        assert_eq!(d.text, "鰺A");
+        // 0xB0B3 (row 16, cell 19) is 鰺 in JIS C 6226-1978 (1983 swapped it with 鯵 at
+        // 0xF2CD); each keeps its own code both ways.
+        let d = lenient(CodePage::Jef, b"\x28\xB0\xB3\xF2\xCD\x29\xC1");
+        assert_eq!(d.text, "鰺鯵A");
+        assert_eq!(
+            crate::encode(CodePage::Jef, "鯵鰺").unwrap(),
+            b"\x28\xF2\xCD\xB0\xB3\x29"
+        );
+    }
+
+    #[test]
+    fn jef_standard_area_decodes_to_the_1978_shapes() {
+        // mappings/codepages/jis1978-shapes.tsv: 1983 re-drew these glyphs; JEF has the 1978
+        // ones. Compatibility ideographs stay as they are (no normalisation).
+        let dec = Decoder::new(CodePage::Jef).strict(true);
+        let mut s = String::new();
+        dec.decode_dbcs(
+            b"\xB0\xA2\xC4\xCD\xB7\xE4\xC7\xED\xDF\xE6",
+            &mut s,
+            &mut Vec::new(),
+        )
+        .unwrap();
+        assert_eq!(s, "\u{555E}\u{FA10}\u{28EF6}\u{525D}\u{7155}");
+        assert_eq!(dec.decode_code(0xB0A2).as_deref(), Ok("啞"));
+        let mut v = Vec::new();
+        dec.decode_dbcs_utf8(b"\xC4\xCD", &mut v, &mut Vec::new())
+            .unwrap();
+        assert_eq!(v, "\u{FA10}".as_bytes());
+        // The 1978 form encodes to the code, and so does the 1983 form (no other code has
+        // it): a re-drawn glyph is the same coded character.
+        let enc = crate::Encoder::new(CodePage::Jef);
+        for (text, code) in [
+            ("啞", b"\xB0\xA2"),
+            ("唖", b"\xB0\xA2"),
+            ("\u{FA10}", b"\xC4\xCD"),
+            ("\u{585A}", b"\xC4\xCD"),
+            ("熙", b"\xDF\xE6"),
+            ("煕", b"\xDF\xE6"),
+        ] {
+            let mut v = Vec::new();
+            enc.encode_dbcs(text, &mut v).unwrap();
+            assert_eq!(v, code, "{text}");
+        }
+        // A character 1983 moved to row 84 (尭; 1978 has 堯 at 0xB6C6) stays unencodable.
+        assert!(enc.encode_dbcs("尭", &mut Vec::new()).is_err());
     }
 
     #[test]

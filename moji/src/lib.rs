@@ -5,7 +5,9 @@
 //! [`CodePage`] names the eight code pages by their command-line names (`FromStr`/`Display`):
 //! `ebcdic-kana`, `ibm930`, `ibm939`, `ibm1390`, `ibm1399`, `jef`, `cp932`, `euc-jp`. The
 //! EBCDIC and JEF tables are generated from glibc iconv by `mappings/codepages/generate.py`
-//! and embedded at compile time; nothing calls iconv at run time.
+//! (for JEF's standard area, with the JIS C 6226-1978 shapes of
+//! `mappings/codepages/jis1978-shapes.tsv`) and embedded at compile time; nothing calls
+//! iconv at run time.
 //!
 //! Decoding appends to a `String` and reports undefined codes with their byte offsets:
 //!

@@ -74,9 +74,23 @@ pub(crate) fn parse(text: &str) -> Table {
         enc_multi: HashMap::new(),
     };
     for line in text.lines() {
-        let Some((code, chars, decode_only)) = parse_line(line) else {
+        let Some((code, chars, flag)) = parse_line(line) else {
             continue;
         };
+        let decode_only = flag == Flag::DecodeOnly;
+        if flag == Flag::EncodeOnly {
+            // The 1983 form of a JEF code that decodes to its 1978 form: encoder only.
+            match (code, chars.as_slice()) {
+                (Code::Single(b), [c]) => {
+                    t.enc_sbcs.entry(*c).or_insert(b);
+                }
+                (Code::Double(d), [c]) => {
+                    t.enc_dbcs.entry(*c).or_insert(d);
+                }
+                _ => {}
+            }
+            continue;
+        }
         match (code, chars.as_slice()) {
             (Code::Single(b), [c]) => {
                 t.sbcs[usize::from(b)] = *c;
@@ -134,7 +148,18 @@ enum Code {
     Double(u16),
 }
 
-fn parse_line(line: &str) -> Option<(Code, Vec<char>, bool)> {
+/// A table row's flag column.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Flag {
+    /// Both directions.
+    Both,
+    /// `d`: decodes to the text; the encoder emits another code for it.
+    DecodeOnly,
+    /// `e`: the encoder maps the text to the code; the code decodes to another text.
+    EncodeOnly,
+}
+
+fn parse_line(line: &str) -> Option<(Code, Vec<char>, Flag)> {
     if line.starts_with('#') {
         return None;
     }
@@ -153,8 +178,13 @@ fn parse_line(line: &str) -> Option<(Code, Vec<char>, bool)> {
     if chars.is_empty() || chars.contains(&UNDEF) || chars.contains(&MULTI) {
         return None;
     }
-    let decode_only = cols.next().is_some_and(|f| f.contains('d'));
-    Some((code, chars, decode_only))
+    let flag = match cols.next().unwrap_or("") {
+        "" => Flag::Both,
+        "d" => Flag::DecodeOnly,
+        "e" => Flag::EncodeOnly,
+        _ => return None,
+    };
+    Some((code, chars, flag))
 }
 
 #[cfg(test)]
@@ -177,5 +207,16 @@ mod tests {
         assert_eq!(t.dbcs_at(0x4040), '\u{3000}');
         assert!(table(CodePage::Ibm1390).multi.len() >= 25);
         assert_eq!(table(CodePage::Jef).dbcs_at(0xB0A1), '亜');
+    }
+
+    #[test]
+    fn encode_only_rows_do_not_decode() {
+        let t = parse("B0A2\tU+555E\t\nB0A2\tU+5516\te\nB0A3\tU+5A03\td\n");
+        assert_eq!(t.dbcs_at(0xB0A2), '啞');
+        assert_eq!(t.enc_dbcs.get(&'啞'), Some(&0xB0A2));
+        assert_eq!(t.enc_dbcs.get(&'唖'), Some(&0xB0A2));
+        assert_eq!(t.dbcs_at(0xB0A3), '娃');
+        assert_eq!(t.enc_dbcs.get(&'娃'), None);
+        assert!(parse_line("B0A2\tU+5516\tx").is_none());
     }
 }

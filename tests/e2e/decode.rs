@@ -140,6 +140,29 @@ fn jef_mixed_fields_and_code_table() {
 }
 
 #[test]
+fn jef_standard_area_gives_the_1978_shapes() {
+    // 0xB0A2: 1983 re-drew 啞 as 唖; 0xC4CD: the 1978 塚 is the compatibility ideograph
+    // U+FA10 (never normalised); 0xB0B3: 鰺 (1978 order); 0xDFE6: 煕 (not IBM932's 熙).
+    let stream = b"\x28\xB0\xA2\xC4\xCD\xB0\xB3\xDF\xE6\x29\xC1";
+    let out = run_with_stdin(&["decode", "--encoding", "jef", "--strict"], stream);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        "\u{555E}\u{FA10}\u{9C3A}\u{7155}A"
+    );
+    let out = run_with_stdin(
+        &["decode", "--encoding", "jef", "--field", "dbcs"],
+        b"\xB0\xA2\xC4\xCD",
+    );
+    assert_eq!(String::from_utf8(out.stdout).unwrap(), "\u{555E}\u{FA10}");
+}
+
+#[test]
 fn bad_code_table_names_file_and_line() {
     let dir = tempfile::tempdir().unwrap();
     let table = dir.path().join("bad.tsv");
