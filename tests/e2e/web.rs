@@ -1,11 +1,20 @@
-//! End-to-end tests for `koseki certificate` and `koseki serve` (web and certificates
-//! engineer): the built binary on a real encrypted demo store.
+//! End-to-end tests for `koseki certificate`, `koseki office` and `koseki serve` (web and
+//! certificates engineer): the built binary on a real encrypted demo store, and the whole
+//! story on a migrated sample city driven through headless Chromium.
 
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::common::koseki;
+use crate::common::{koseki, run_with_stdin};
+
+// The browser and PDF helpers of web's own tests, shared rather than copied.
+#[allow(dead_code)]
+#[path = "../../web/tests/it/poppler.rs"]
+mod poppler;
+#[allow(dead_code)]
+#[path = "../../web/tests/it/webdriver.rs"]
+mod webdriver;
 
 struct Fixture {
     dir: tempfile::TempDir,
@@ -229,4 +238,333 @@ fn serve_speaks_https_with_a_generated_certificate_and_requires_login() {
         "self-signed certificate kept beside the db"
     );
     // Plain HTTP is not served.
+}
+
+/// `koseki ARGS` must exit with one of `ok`; returns its stdout.
+fn step(args: &[&str], ok: &[i32]) -> String {
+    let out = koseki()
+        .args(args)
+        .env_remove("KOSEKI_KEY_FILE")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.code().is_some_and(|c| ok.contains(&c)),
+        "koseki {}: {}\n{}",
+        args.join(" "),
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// RFC 4648 base32 (the TOTP secret in an otpauth:// URI).
+fn base32_decode(s: &str) -> Vec<u8> {
+    let (mut bits, mut n, mut out) = (0u64, 0u32, Vec::new());
+    for c in s.trim_end_matches('=').chars() {
+        let v = match c.to_ascii_uppercase() {
+            c @ 'A'..='Z' => c as u64 - 'A' as u64,
+            c @ '2'..='7' => c as u64 - '2' as u64 + 26,
+            c => panic!("not base32: {c:?}"),
+        };
+        bits = (bits << 5) | v;
+        n += 5;
+        if n >= 8 {
+            n -= 8;
+            out.push((bits >> n) as u8);
+            bits &= (1 << n) - 1;
+        }
+    }
+    out
+}
+
+/// Start `koseki serve` (always open) on a free port and wait until it accepts connections.
+fn serve(db: &std::path::Path, key_file: &std::path::Path) -> (std::process::Child, String) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut child = koseki()
+        .arg("serve")
+        .arg("--db")
+        .arg(db)
+        .arg("--key-file")
+        .arg(key_file)
+        .args(["--listen", &format!("127.0.0.1:{port}")])
+        .args(["--hours", "00:00-24:00"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        if let Ok(Some(status)) = child.try_wait() {
+            panic!("koseki serve exited: {status}");
+        }
+        assert!(Instant::now() < deadline, "koseki serve did not listen");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    (child, format!("https://127.0.0.1:{port}"))
+}
+
+/// Kills the server when the test ends, however it ends.
+struct Server(std::process::Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// A person of the migrated store whose name carries a gaiji that 文字同定 identified as an
+/// MJ character with an IVS, and a variant spelling of that name a clerk could type.
+struct Target {
+    koseki_id: i64,
+    /// 氏　名 as recorded (IVS included).
+    name: String,
+    /// The gaiji as recorded: base + IVS.
+    glyph: String,
+    honseki: String,
+    closed: bool,
+    /// The name with the gaiji replaced by another character of its MJ縮退 class, spaces out.
+    variant: String,
+}
+
+fn pick_target(store: &runtime::Store, identified: &[String]) -> Target {
+    let fold = store.fold_table();
+    let mut offset = 0;
+    loop {
+        let page = store.list_koseki(offset, 200).unwrap();
+        assert!(
+            !page.is_empty(),
+            "no person carries an identified IVS gaiji with a BMP variant"
+        );
+        offset += page.len() as i64;
+        for summary in page {
+            let k = store.koseki(summary.id).unwrap().unwrap();
+            for p in &k.persons {
+                let name = p.name.display();
+                let chars: Vec<char> = name.chars().collect();
+                for w in chars.windows(2) {
+                    let glyph: String = w.iter().collect();
+                    // chromedriver types only the BMP, so the variant and the rest must be BMP.
+                    if !identified.contains(&glyph)
+                        || name.chars().any(|c| c as u32 > 0xFFFF && c != w[1])
+                    {
+                        continue;
+                    }
+                    let key = fold.key(&glyph);
+                    let variant = (0x4E00u32..=0x9FFF)
+                        .filter_map(char::from_u32)
+                        .find(|&c| c != w[0] && fold.key(&c.to_string()) == key);
+                    if let Some(v) = variant {
+                        return Target {
+                            koseki_id: k.id,
+                            variant: name.replace(&glyph, &v.to_string()).replace('\u{3000}', ""),
+                            name,
+                            glyph,
+                            honseki: k.honseki.display.text.clone(),
+                            closed: k.status != runtime::model::KosekiStatus::Genzai,
+                        };
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn squeeze(s: &str) -> String {
+    s.chars().filter(|c| !c.is_whitespace()).collect()
+}
+
+/// The issue's done-when, on the real binary: a small sample city → 文字同定 → migrate →
+/// first user → `koseki serve`; in headless Chromium a clerk logs in with password + TOTP,
+/// finds a person by a variant spelling of a gaiji name, views the 戸籍 with the identified
+/// MJ glyph (IVS kept, IPAmj web font), prints a 全部事項証明書 whose fonts and text poppler
+/// checks; the audit chain then verifies.
+#[test]
+fn migrated_sample_store_clerk_finds_a_variant_views_and_prints() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let path = |name: &str| d.join(name).to_str().unwrap().to_string();
+    let (vendor, tsv, key, db) = (
+        path("vendor"),
+        path("identify.tsv"),
+        path("koseki.key"),
+        path("koseki.db"),
+    );
+    step(
+        &[
+            "sample",
+            "--out",
+            &vendor,
+            "--persons",
+            "100",
+            "--images",
+            "1",
+        ],
+        &[0],
+    );
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(d.join("vendor/manifest.json")).unwrap()).unwrap();
+    let ttf = format!(
+        "{vendor}/{}",
+        manifest["gaiji_files"]["ttf"].as_str().unwrap()
+    );
+    // 1 = some gaiji matched nothing (they become local gaiji).
+    step(&["identify", "--gaiji", &ttf, "--out", &tsv], &[0, 1]);
+    step(&["key", "init", &key], &[0]);
+    step(
+        &[
+            "migrate",
+            "--input",
+            &vendor,
+            "--mapping",
+            &tsv,
+            "--db",
+            &db,
+            "--key-file",
+            &key,
+            "--report",
+            &path("report"),
+        ],
+        &[0],
+    );
+
+    let password = "clerk-password-1234";
+    let out = run_with_stdin(
+        &[
+            "user",
+            "add",
+            "--db",
+            &db,
+            "--key-file",
+            &key,
+            "--user",
+            "clerk",
+            "--role",
+            "窓口",
+            "--password-stdin",
+        ],
+        password.as_bytes(),
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let uri = String::from_utf8(out.stdout).unwrap();
+    let secret = base32_decode(
+        uri.trim()
+            .split(['?', '&'])
+            .find_map(|kv| kv.strip_prefix("secret="))
+            .expect("otpauth URI has a secret"),
+    );
+
+    // The gaiji 文字同定 identified with an MJ character that needs an IVS (rank 1 rows).
+    let identified: Vec<String> = std::fs::read_to_string(&tsv)
+        .unwrap()
+        .lines()
+        .skip(1)
+        .map(|l| l.split('\t').collect::<Vec<_>>())
+        .filter(|f| f[1] == "1" && !f[4].is_empty())
+        .map(|f| {
+            [f[3], f[4]]
+                .iter()
+                .map(|u| char::from_u32(u32::from_str_radix(&u[2..], 16).unwrap()).unwrap())
+                .collect()
+        })
+        .collect();
+    let open = || {
+        let key = runtime::Key::read_file(std::path::Path::new(&key)).unwrap();
+        runtime::Store::open(std::path::Path::new(&db), &key).unwrap()
+    };
+    let t = {
+        let store = open();
+        pick_target(&store, &identified)
+    };
+    assert!(!t.variant.contains(&t.glyph));
+    eprintln!(
+        "戸籍 {}: {} found as {} (gaiji {:?})",
+        t.koseki_id, t.name, t.variant, t.glyph
+    );
+
+    let (child, base) = serve(std::path::Path::new(&db), std::path::Path::new(&key));
+    let _server = Server(child);
+    let downloads = d.join("downloads");
+    std::fs::create_dir_all(&downloads).unwrap();
+    let browser = webdriver::Driver::start(&d.join("chromium-profile"), &downloads);
+    let code = runtime::totp::code_at(&secret, runtime::util::now_unix());
+    browser.login(&base, "clerk", password, &code);
+
+    browser.type_into("#name", &t.variant);
+    browser.click("form.search button[type=submit]");
+    let page = browser.source();
+    let link = format!("/koseki/{}", t.koseki_id);
+    assert!(
+        page.contains(&format!("href=\"{link}\">{}</a>", t.name)),
+        "{} (typed for {}) does not find it:\n{page}",
+        t.variant,
+        t.name
+    );
+
+    browser.click(&format!("a[href='{link}']"));
+    let text: String = browser
+        .script("return document.querySelector('.koseki').innerText;")
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        text.contains(&t.glyph) && text.contains(&t.honseki),
+        "the 戸籍 page lacks {:?} (U+{:04X} U+{:04X}) or its 本籍:\n{text}",
+        t.glyph,
+        t.glyph.chars().next().unwrap() as u32,
+        t.glyph.chars().nth(1).unwrap() as u32
+    );
+    browser.wait_for_ipamj(&t.glyph);
+
+    browser.click(&format!(
+        "a[href='/issue?kind=zenbu&koseki={}']",
+        t.koseki_id
+    ));
+    browser.type_into("#requester", "本人");
+    browser.click("form.issue button[type=submit]");
+    let pdf = webdriver::wait_for_pdf(&downloads);
+    drop(browser);
+    poppler::assert_ipamj_subset_embedded(&pdf);
+    let text = poppler::pdf_text(&pdf);
+    let ninsho = if t.closed {
+        "これは、除籍に記録されている事項の全部を証明した書面である。"
+    } else {
+        "これは、戸籍に記録されている事項の全部を証明した書面である。"
+    };
+    let flat = squeeze(&text);
+    let mei = t.name.split('\u{3000}').nth(1).unwrap();
+    assert!(
+        flat.contains(&t.glyph)
+            && flat.contains(mei)
+            && flat.contains(&squeeze(&t.honseki))
+            && flat.contains(ninsho),
+        "the PDF text lacks the gaiji {:?}, the 名 {mei}, the 本籍 {} or the 認証文:\n{text}",
+        t.glyph,
+        t.honseki
+    );
+
+    step(&["audit", "verify", "--db", &db, "--key-file", &key], &[0]);
+    let store = open();
+    let issued = store.issuances(5).unwrap();
+    assert_eq!(issued.len(), 1);
+    assert_eq!(issued[0].user, "clerk");
+    let searches = store
+        .audit_entries(&runtime::audit::AuditFilter {
+            action: Some(runtime::audit::AuditAction::Search),
+            user: Some("clerk".into()),
+            ..Default::default()
+        })
+        .unwrap();
+    assert!(
+        searches.iter().any(|e| e.detail.contains(&t.variant)),
+        "the clerk's search and its query are in the audit chain"
+    );
 }
