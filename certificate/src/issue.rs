@@ -105,14 +105,49 @@ pub fn signature(store: &Store) -> Result<Signature, IssueError> {
     })
 }
 
-/// Set the issuing office once (administrator): the 「…市長」 line, the mayor's name as
-/// printed, and optionally the 電子公印 image (PNG, kept in the blob table).
+/// The issuing office as stored; `None` where never set (the demo defaults then apply).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct OfficeSettings {
+    pub office: Option<String>,
+    pub mayor_name: Option<String>,
+    /// SHA-256 of the 電子公印 PNG in the blob table.
+    pub seal_sha256: Option<String>,
+}
+
+/// What is stored for the issuing office.
+pub fn office_settings(store: &Store) -> Result<OfficeSettings, IssueError> {
+    Ok(OfficeSettings {
+        office: store.meta(META_OFFICE)?,
+        mayor_name: store.meta(META_MAYOR)?,
+        seal_sha256: store.meta(META_SEAL)?,
+    })
+}
+
+/// A printed line must be one non-empty line without control characters.
+fn check_printable(what: &str, value: &str) -> Result<(), IssueError> {
+    if value.trim().is_empty() {
+        return Err(IssueError::Request(format!("{what} is empty")));
+    }
+    if let Some(c) = value.chars().find(|c| c.is_control()) {
+        return Err(IssueError::Request(format!(
+            "{what} {value:?} holds the control character U+{:04X}",
+            c as u32
+        )));
+    }
+    Ok(())
+}
+
+/// Set the issuing office (administrator): the 「…市長」 line, the mayor's name as printed,
+/// and optionally the 電子公印 image (PNG, kept in the blob table). Without a seal the stored
+/// one stays.
 pub fn set_office(
     store: &Store,
     office: &str,
     mayor_name: &str,
     seal_png: Option<&[u8]>,
 ) -> Result<(), IssueError> {
+    check_printable("the office", office)?;
+    check_printable("the mayor's name", mayor_name)?;
     if let Some(png) = seal_png {
         krilla::image::Image::from_png(png.to_vec().into(), true)
             .map_err(|e| IssueError::Request(format!("seal image is not a readable PNG: {e}")))?;
@@ -127,6 +162,42 @@ pub fn set_office(
         Ok(())
     })?;
     Ok(())
+}
+
+/// [`set_office`] and its audit entry (action `change`, target `office`, the old and new
+/// values) in one transaction, so the change and its record stand or fall together.
+/// Refuses text the certificate font cannot print: every later certificate would fail.
+pub fn set_office_logged(
+    store: &Store,
+    font: &CertFont,
+    office: &str,
+    mayor_name: &str,
+    seal_png: Option<&[u8]>,
+    user: &str,
+    terminal: &str,
+) -> Result<OfficeSettings, IssueError> {
+    font.covers(&format!("{office}\n{mayor_name}"), &gaiji_map(store)?)?;
+    let before = office_settings(store)?;
+    store
+        .atomically(|s| {
+            set_office(s, office, mayor_name, seal_png)
+                .map_err(|e| runtime::StoreError::Invalid(e.to_string()))?;
+            let after =
+                office_settings(s).map_err(|e| runtime::StoreError::Invalid(e.to_string()))?;
+            s.audit(&runtime::audit::AuditEvent {
+                user,
+                terminal,
+                action: runtime::audit::AuditAction::Change,
+                target: "office",
+                detail: serde_json::json!({"before": before, "after": after}),
+            })?;
+            Ok(())
+        })
+        .map_err(|e| match e {
+            runtime::StoreError::Invalid(m) => IssueError::Request(m),
+            e => IssueError::Store(e),
+        })?;
+    office_settings(store)
 }
 
 fn gaiji_map(store: &Store) -> Result<HashMap<char, Vec<u8>>, IssueError> {

@@ -42,6 +42,8 @@ enum Command {
     Search(cmd::search::Args),
     /// Issue a certificate (全部事項 / 個人事項 / 附票の写し) as PDF.
     Certificate(cmd::certificate::Args),
+    /// Set the issuing office, mayor's name and seal printed on certificates.
+    Office(cmd::office::Args),
     /// Manage the store's encryption key.
     Key(cmd::key::Args),
     /// Manage staff users.
@@ -77,6 +79,7 @@ fn main() -> ExitCode {
         Command::Serve(a) => cmd::serve::run(a),
         Command::Search(a) => cmd::search::run(a),
         Command::Certificate(a) => cmd::certificate::run(a),
+        Command::Office(a) => cmd::office::run(a),
         Command::Key(a) => cmd::key::run(a),
         Command::User(a) => cmd::user::run(a),
         Command::Audit(a) => cmd::audit::run(a),

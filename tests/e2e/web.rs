@@ -568,3 +568,95 @@ fn migrated_sample_store_clerk_finds_a_variant_views_and_prints() {
         "the clerk's search and its query are in the audit chain"
     );
 }
+
+#[test]
+fn office_command_sets_what_the_next_certificate_prints_and_is_audited() {
+    let f = demo();
+    let db = f.db.to_str().unwrap();
+    let key = f.key_file.to_str().unwrap();
+    let seal = f.dir.path().join("seal.png");
+    std::fs::write(
+        &seal,
+        runtime::fixtures::gray_png(48, 48, |x, y| if (x + y) % 7 == 0 { 30 } else { 255 }),
+    )
+    .unwrap();
+    let junk = f.dir.path().join("junk.png");
+    std::fs::write(&junk, b"not a png").unwrap();
+
+    // A seal that is no PNG, or a name IPAmj cannot print, changes nothing.
+    let set = |name: &str, mayor: &str, seal: &std::path::Path| {
+        koseki()
+            .args(["office", "set", "--db", db, "--key-file", key])
+            .args(["--name", name, "--mayor", mayor, "--seal"])
+            .arg(seal)
+            .env_remove("KOSEKI_KEY_FILE")
+            .output()
+            .unwrap()
+    };
+    let out = set("架空県ひかり市長", "光　　花　子", &junk);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("PNG"));
+    let out = set("架空県ひかり市長", "光\u{1F600}花子", &seal);
+    assert_eq!(out.status.code(), Some(2), "an emoji has no IPAmj glyph");
+    let show = step(&["office", "show", "--db", db, "--key-file", key], &[0]);
+    let shown: serde_json::Value = serde_json::from_str(&show).unwrap();
+    assert!(shown["mayor_name"].is_null(), "{show}");
+
+    let out = set("架空県ひかり市長", "光　　花　子", &seal);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let set_json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(set_json["office"], "架空県ひかり市長");
+    assert_eq!(set_json["seal_sha256"].as_str().map(str::len), Some(64));
+    let shown: serde_json::Value = serde_json::from_str(&step(
+        &["office", "show", "--db", db, "--key-file", key],
+        &[0],
+    ))
+    .unwrap();
+    assert_eq!(shown, set_json);
+
+    let out = certificate(&f, &["--koseki", "1", "--kind", "zenbu"], "office.pdf");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let pdf = f.dir.path().join("office.pdf");
+    let text = poppler::pdf_text(&pdf);
+    // pdftotext breaks the spaced-out name apart; compare without white space.
+    let flat = squeeze(&text);
+    assert!(
+        flat.contains("架空県ひかり市長光花子"),
+        "the certificate names the new office and mayor:\n{text}"
+    );
+    assert!(!flat.contains("港太郎"), "the old mayor is gone");
+    assert!(
+        !text.contains("［職印（電子公印）］"),
+        "the seal image covers its slot"
+    );
+
+    let changes = step(
+        &[
+            "audit",
+            "list",
+            "--db",
+            db,
+            "--key-file",
+            key,
+            "--action",
+            "change",
+        ],
+        &[0],
+    );
+    let office: Vec<serde_json::Value> = changes
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .filter(|e| e["target"] == "office")
+        .collect();
+    assert_eq!(office.len(), 1, "one logged change:\n{changes}");
+    assert!(office[0].to_string().contains("光　　花　子"), "{changes}");
+    step(&["audit", "verify", "--db", db, "--key-file", key], &[0]);
+}

@@ -10,6 +10,7 @@ pub mod gaiji_font;
 pub mod identify;
 pub mod key;
 pub mod migrate;
+pub mod office;
 pub mod restore;
 pub mod sample;
 pub mod search;
