@@ -2,10 +2,16 @@
 //!
 //! The fold table is built from the MJ文字情報 / MJ縮退マップ tables in mojidata's `moji.db`
 //! (`moji::refdata::mojidata_db_path()`): every MJ character's code forms (UCS, UCS + IVS,
-//! compatibility ideograph) and every 縮退 target of it are joined into one class (union-find),
-//! and each member folds to the class's smallest member. So 髙 and 高, 邊󠄈 / 邉 / 辺, and 𠮷 / 吉
-//! share a key. The 「読み字形による類推」 table is left out: it links characters that are only
-//! alike in reading or shape, which would make matches too loose for a register.
+//! compatibility ideograph) and its 縮退 targets in the tables that map a glyph to *the same
+//! character* ([`SAME_CHARACTER_TABLES`]) are joined into one class (union-find), and each member
+//! folds to the class's smallest member. So 髙 and 高, 邊󠄈 / 邉 / 辺, 齋 / 斎, 濱 / 浜 and 𠮷 / 吉
+//! share a key, while 斉 stays apart from 斎.
+//!
+//! The other tables are left out on purpose. 「辞書類等による関連字」, 「読み字形による類推」,
+//! 法務省告示582号別表第四 (一, 二: substitutes for characters outside the name-use lists) and the
+//! 民一2842号 「別字」 and 「無印」 lists link *different* characters; because a union-find closes
+//! over every link, one such link chains whole families together (with them 田 = 同 = 岡,
+//! 藤 = 勝, 高 = 亨 = 享, 橋 = 激, 宜 = 宣), so a search for 田中 would list 岡中.
 //!
 //! A store keeps the table it indexed with (`fold_map`), so search keys stay consistent even if
 //! moji.db changes; the built table is cached per process.
@@ -23,6 +29,15 @@ use crate::error::{Result, StoreError};
 pub struct FoldTable {
     map: HashMap<String, String>,
 }
+
+/// The MJ縮退マップ tables whose links join glyphs of one character (see the module docs for
+/// why the others are left out).
+pub const SAME_CHARACTER_TABLES: &[&str] = &[
+    "JIS包摂規準UCS統合規則",
+    "戸籍統一文字情報_親字正字",
+    "民一2842号通達別表_誤字俗字正字一覧表_俗字",
+    "民二5202号通知別表_正字俗字等対照表",
+];
 
 fn is_variation_selector(c: char) -> bool {
     matches!(c, '\u{FE00}'..='\u{FE0F}' | '\u{E0100}'..='\u{E01EF}')
@@ -75,9 +90,11 @@ impl FoldTable {
         }
         drop(rows);
         drop(stmt);
-        let mut stmt = conn
-            .prepare("SELECT MJ文字図形名, 縮退UCS FROM mjsm WHERE 表 <> '読み字形による類推'")?;
-        let mut rows = stmt.query([])?;
+        let placeholders = vec!["?"; SAME_CHARACTER_TABLES.len()].join(", ");
+        let mut stmt = conn.prepare(&format!(
+            "SELECT MJ文字図形名, 縮退UCS FROM mjsm WHERE 表 IN ({placeholders})"
+        ))?;
+        let mut rows = stmt.query(rusqlite::params_from_iter(SAME_CHARACTER_TABLES))?;
         while let Some(r) = rows.next()? {
             let mj: String = r.get(0)?;
             if let Some(target) = r.get::<_, Option<String>>(1)?
@@ -341,6 +358,22 @@ mod tests {
         assert_eq!(t.key("邉"), t.key("辺"));
         assert_eq!(t.key("𠮷田"), t.key("吉田"));
         assert_eq!(t.key("塚"), t.key("\u{FA10}"));
+        assert_eq!(t.key("齋藤"), t.key("斎藤"));
+        assert_eq!(t.key("濱田"), t.key("浜田"));
+        assert_eq!(t.key("廣澤"), t.key("広沢"));
         assert_ne!(t.key("山田"), t.key("川田"));
+        // different characters that looser tables would chain together
+        for (a, b) in [
+            ("田", "岡"),
+            ("田", "同"),
+            ("藤", "勝"),
+            ("高", "亨"),
+            ("橋", "激"),
+            ("宜", "宣"),
+            ("斎", "斉"),
+            ("村", "便"),
+        ] {
+            assert_ne!(t.key(a), t.key(b), "{a} and {b} must not share a key");
+        }
     }
 }

@@ -7,7 +7,7 @@
 
 use std::collections::HashSet;
 
-use rusqlite::params;
+use rusqlite::{OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 
 use crate::audit::{AuditAction, AuditEvent};
@@ -61,9 +61,47 @@ pub struct SearchHit {
     pub removed: bool,
 }
 
-const SCAN_BATCH: i64 = 256;
-/// Candidate rows examined at most per search, so a very broad query stays fast.
-const SCAN_CAP: usize = 20_000;
+/// Hits returned when the query does not say (a staff result page's length).
+pub const DEFAULT_HITS: usize = 100;
+/// Hits returned at most, whatever the query asks: a register search shows the first ranked
+/// results and how many matched; a clerk narrows the search rather than paging through
+/// thousands of 佐藤.
+pub const MAX_HITS: usize = 200;
+/// Matches counted at most; beyond it the count reads "more than 1000".
+pub const COUNT_CAP: usize = 1000;
+/// Candidates examined at most when a criterion can only be checked on the card (current-only,
+/// no images, or a second criterion too broad to list): bounds a search such as
+/// 「佐藤」 + 「架空県」 that no index narrows.
+const SCAN_CAP: usize = 5000;
+
+/// The outcome of a search: the first hits in rank order, and how many matched.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SearchResults {
+    /// At most the query's limit ([`DEFAULT_HITS`], never more than [`MAX_HITS`]), best first:
+    /// exact keys before longer ones (氏名 before 名 matches), then by key.
+    pub hits: Vec<SearchHit>,
+    /// Matches counted: all of them when `more` is false.
+    pub matched: usize,
+    /// Counting stopped at a cap ([`COUNT_CAP`] matches, or [`SCAN_CAP`] candidates examined,
+    /// or the hits were filled by a filtered scan): there are more than `matched` matches.
+    pub more: bool,
+}
+
+impl SearchResults {
+    /// Whether some matches are not among the hits (the caller should say so).
+    pub fn truncated(&self) -> bool {
+        self.more || self.hits.len() < self.matched
+    }
+
+    /// The count as shown to a clerk: 「12件」, 「1000件以上」.
+    pub fn count_label(&self) -> String {
+        if self.more {
+            format!("{}件以上", self.matched)
+        } else {
+            format!("{}件", self.matched)
+        }
+    }
+}
 
 impl SearchQuery {
     pub fn by_name(name: &str) -> SearchQuery {
@@ -103,6 +141,35 @@ fn birth_iso(s: &str) -> Result<String> {
         })
 }
 
+/// One search criterion, as index ranges (folded-key prefixes) or a birth day.
+#[derive(Debug)]
+enum Criterion {
+    /// Any of these `(field, key prefix)` ranges of `search_key`, in rank order.
+    Keys(Vec<(&'static str, String)>),
+    /// `search_card.birth_gregorian`.
+    Birth(String),
+}
+
+impl Criterion {
+    /// Whether the criterion's cards are persons (and image registers), not 戸籍.
+    fn person_level(&self) -> bool {
+        match self {
+            Criterion::Birth(_) => true,
+            Criterion::Keys(ranges) => ranges
+                .iter()
+                .all(|(field, _)| !matches!(*field, "hittosha" | "honseki")),
+        }
+    }
+}
+
+/// A criterion's matching cards, listed up to a cap.
+struct Listed {
+    /// Card ids in rank order, without repeats.
+    ids: Vec<i64>,
+    /// The list stopped at its cap: more cards match.
+    capped: bool,
+}
+
 impl Store {
     /// Runs a search and appends an audit entry with the query and the number of hits.
     pub fn search_logged(
@@ -111,135 +178,328 @@ impl Store {
         user: &str,
         terminal: &str,
     ) -> Result<Vec<SearchHit>> {
-        let hits = self.search(q)?;
+        Ok(self.search_results_logged(q, user, terminal)?.hits)
+    }
+
+    /// [`Store::search_results`], with an audit entry (query, hits shown, matches counted).
+    pub fn search_results_logged(
+        &self,
+        q: &SearchQuery,
+        user: &str,
+        terminal: &str,
+    ) -> Result<SearchResults> {
+        let r = self.search_results(q)?;
         self.audit(&AuditEvent {
             user,
             terminal,
             action: AuditAction::Search,
             target: "search",
-            detail: serde_json::json!({"query": q, "hits": hits.len()}),
+            detail: serde_json::json!({
+                "query": q, "hits": r.hits.len(), "matched": r.matched, "more": r.more
+            }),
         })?;
-        Ok(hits)
+        Ok(r)
     }
 
-    /// Runs a search (not logged: call [`Store::search_logged`] from user-facing paths).
+    /// Runs a search and returns its hits only (not logged: call [`Store::search_logged`] from
+    /// user-facing paths).
     pub fn search(&self, q: &SearchQuery) -> Result<Vec<SearchHit>> {
-        let limit = q.limit.unwrap_or(100).max(1);
+        Ok(self.search_results(q)?.hits)
+    }
+
+    /// Runs a search: the first hits in rank order and how many matched (not logged).
+    ///
+    /// Each criterion is a set of cards read from an index: folded-key prefix ranges of
+    /// `search_key` (氏名, 名, 振り仮名 on person and image cards; 筆頭者, 本籍 on 戸籍 and image
+    /// cards) or the birth-day index. Each set is listed up to [`COUNT_CAP`] ids (a contiguous
+    /// index range, no card read); the smallest drives, the others filter by membership, and
+    /// only the hits shown are read from `search_card`. When a name or birth date is given the
+    /// hits are persons (and image registers), and 筆頭者 / 本籍 narrow them through their
+    /// 戸籍. A criterion too broad to list whole, and current-only / no-images, are checked on
+    /// the card, over at most [`SCAN_CAP`] candidates.
+    pub fn search_results(&self, q: &SearchQuery) -> Result<SearchResults> {
+        let limit = q.limit.unwrap_or(DEFAULT_HITS).clamp(1, MAX_HITS);
         let name = SearchQuery::nonempty(&q.name);
         let honseki = SearchQuery::nonempty(&q.honseki);
         let hittosha = SearchQuery::nonempty(&q.hittosha);
         let birth = SearchQuery::nonempty(&q.birth_date)
             .map(birth_iso)
             .transpose()?;
-        let f = self.fold.clone();
-        let name_key = name.map(|n| f.key(n));
-        let honseki_key = honseki.map(|h| f.key(h));
-        let hittosha_key = hittosha.map(|h| f.key(h));
-
-        let mut hits = Vec::new();
-        let mut seen = HashSet::new();
-        let mut accept = |(hit, birth_iso): Carded, hits: &mut Vec<SearchHit>| {
-            let id = (hit.koseki_id, hit.person_id, hit.image_register_id);
-            if !seen.insert(id) {
-                return;
-            }
-            if q.current_only && (hit.removed || hit.status != KosekiStatus::Genzai.label()) {
-                return;
-            }
-            if q.exclude_images && hit.image_register_id.is_some() {
-                return;
-            }
-            if let Some(k) = &honseki_key
-                && !f.key(&hit.honseki).contains(k.as_str())
-            {
-                return;
-            }
-            if let Some(k) = &hittosha_key
-                && !f.key(&hit.hittosha).starts_with(k.as_str())
-            {
-                return;
-            }
-            if let Some(b) = &birth
-                && birth_iso.as_deref() != Some(b.as_str())
-            {
-                return;
-            }
-            if let Some(k) = &name_key
-                && name.is_some_and(|n| !is_kana_text(n))
-                && hit.person_id.is_none()
-                && hit.image_register_id.is_none()
-                && !f.key(&hit.name).starts_with(k.as_str())
-            {
-                return;
-            }
-            hits.push(hit);
-        };
-
-        // Choose the driving criterion: the name, then 筆頭者, 本籍, birth date.
-        let driver: Option<(Vec<&str>, String)> = if let (Some(n), Some(k)) = (name, &name_key) {
-            let fields = if is_kana_text(n) {
-                vec!["kana", "kana_mei", "name", "mei"]
-            } else {
-                vec!["name", "mei"]
-            };
-            Some((fields, k.clone()))
-        } else if let Some(k) = &hittosha_key {
-            Some((vec!["hittosha"], k.clone()))
-        } else {
-            honseki_key.as_ref().map(|k| (vec!["honseki"], k.clone()))
-        };
-
-        if let Some((fields, key)) = driver {
-            if key.is_empty() {
-                return Ok(Vec::new());
-            }
-            let mut upper = key.clone();
-            upper.push(char::MAX);
-            let mut scanned = 0usize;
-            for field in fields {
-                let mut offset = 0i64;
-                loop {
-                    let mut stmt = self.conn.prepare_cached(&format!(
-                        "SELECT {CARD_COLUMNS} FROM search_key s JOIN search_card c ON c.id = s.card_id
-                         WHERE s.field = ?1 AND s.key >= ?2 AND s.key < ?3 ORDER BY s.key LIMIT ?4 OFFSET ?5"
-                    ))?;
-                    let rows: Vec<Carded> = stmt
-                        .query_map(params![field, key, upper, SCAN_BATCH, offset], card_row)?
-                        .collect::<rusqlite::Result<_>>()?;
-                    let n = rows.len();
-                    for row in rows {
-                        scanned += 1;
-                        accept(row, &mut hits);
-                        if hits.len() >= limit {
-                            return Ok(hits);
-                        }
-                    }
-                    if (n as i64) < SCAN_BATCH || scanned >= SCAN_CAP {
-                        break;
-                    }
-                    offset += SCAN_BATCH;
-                }
-            }
-        } else if let Some(b) = &birth {
-            let mut stmt = self.conn.prepare_cached(&format!(
-                "SELECT {CARD_COLUMNS} FROM search_card c WHERE c.birth_gregorian = ?1 LIMIT ?2"
-            ))?;
-            let rows: Vec<Carded> = stmt
-                .query_map(params![b, SCAN_CAP as i64], card_row)?
-                .collect::<rusqlite::Result<_>>()?;
-            for row in rows {
-                accept(row, &mut hits);
-                if hits.len() >= limit {
-                    break;
-                }
-            }
-        } else {
+        if name.is_none() && honseki.is_none() && hittosha.is_none() && birth.is_none() {
             return Err(StoreError::Invalid(
                 "search needs a name, 本籍, 筆頭者 or birth date".into(),
             ));
         }
-        Ok(hits)
+        let f = &*self.fold;
+        let name_key = name.map(|n| f.key(n));
+        let honseki_key = honseki.map(|h| f.key(h));
+        let hittosha_key = hittosha.map(|h| f.key(h));
+        // A criterion that folds to nothing (only a variation selector, say) matches nothing.
+        if [&name_key, &honseki_key, &hittosha_key]
+            .iter()
+            .any(|k| k.as_deref() == Some(""))
+        {
+            return Ok(SearchResults::default());
+        }
+
+        // Criteria in the order that decides ties: the name first.
+        let mut criteria: Vec<Criterion> = Vec::new();
+        if let (Some(n), Some(k)) = (name, &name_key) {
+            let fields: &[&'static str] = if is_kana_text(n) {
+                &["kana", "kana_mei", "name", "mei"]
+            } else {
+                &["name", "mei"]
+            };
+            criteria.push(Criterion::Keys(
+                fields.iter().map(|&fl| (fl, k.clone())).collect(),
+            ));
+        }
+        if let Some(b) = &birth {
+            criteria.push(Criterion::Birth(b.clone()));
+        }
+        if let Some(k) = &hittosha_key {
+            criteria.push(Criterion::Keys(vec![("hittosha", k.clone())]));
+        }
+        if let Some(k) = &honseki_key {
+            criteria.push(Criterion::Keys(vec![("honseki", k.clone())]));
+        }
+        let persons = name.is_some() || birth.is_some();
+        let card_filters = q.current_only || q.exclude_images;
+
+        // One criterion alone needs no sizing: list it as far as it will be read.
+        let cap = if criteria.len() == 1 && card_filters {
+            SCAN_CAP
+        } else {
+            COUNT_CAP
+        };
+        let mut lists: Vec<Listed> = criteria
+            .iter()
+            .map(|c| self.list_cards(c, cap))
+            .collect::<Result<_>>()?;
+
+        // Person hits: a 筆頭者 / 本籍 list holds 戸籍 cards. A short one is turned into its
+        // 戸籍' person cards (cheaper than checking every person candidate's card); a long one
+        // is checked on the person card, which carries its 戸籍's 筆頭者 and 本籍.
+        let mut on_card: Vec<usize> = Vec::new();
+        if persons {
+            let shortest_person_list = lists
+                .iter()
+                .zip(&criteria)
+                .filter(|(_, c)| c.person_level())
+                .map(|(l, _)| if l.capped { usize::MAX } else { l.ids.len() })
+                .min()
+                .unwrap_or(usize::MAX);
+            for i in 0..criteria.len() {
+                if criteria[i].person_level() {
+                    continue;
+                }
+                let l = &lists[i];
+                if !l.capped && l.ids.len().saturating_mul(4) < shortest_person_list {
+                    lists[i] = self.persons_of(&l.ids, cap)?;
+                } else {
+                    on_card.push(i);
+                }
+            }
+        }
+        let listed: Vec<usize> = (0..criteria.len())
+            .filter(|i| !on_card.contains(i))
+            .collect();
+        // The driver: the shortest list (a capped list counts as longer than any whole one).
+        let driver = listed
+            .iter()
+            .copied()
+            .min_by_key(|&i| (lists[i].capped, lists[i].ids.len()))
+            .unwrap_or(0);
+        for &i in &listed {
+            if i != driver && lists[i].capped {
+                on_card.push(i);
+            }
+        }
+        let members: Vec<HashSet<i64>> = listed
+            .iter()
+            .filter(|&&i| i != driver && !lists[i].capped)
+            .map(|&i| lists[i].ids.iter().copied().collect())
+            .collect();
+
+        if !card_filters && on_card.is_empty() {
+            // Decided by the index lists alone: count exactly up to the cap, read only the
+            // cards shown.
+            let d = &lists[driver];
+            let matching: Vec<i64> = d
+                .ids
+                .iter()
+                .copied()
+                .filter(|id| members.iter().all(|m| m.contains(id)))
+                .collect();
+            let mut hits = Vec::with_capacity(limit.min(matching.len()));
+            for &id in matching.iter().take(limit) {
+                if let Some((hit, _)) = self.card(id)? {
+                    hits.push(hit);
+                }
+            }
+            return Ok(SearchResults {
+                hits,
+                matched: matching.len(),
+                more: d.capped,
+            });
+        }
+
+        // Some check needs the card: scan the driver's candidates in rank order.
+        if lists[driver].capped && lists[driver].ids.len() < SCAN_CAP {
+            lists[driver] = self.list_cards(&criteria[driver], SCAN_CAP)?;
+        }
+        let d = &lists[driver];
+        let mut hits = Vec::new();
+        let mut more = d.capped;
+        for &id in &d.ids {
+            // Membership in the other lists is free; check it before reading the card.
+            if !members.iter().all(|m| m.contains(&id)) {
+                continue;
+            }
+            let Some((hit, birth_iso)) = self.card(id)? else {
+                continue;
+            };
+            if q.current_only && (hit.removed || hit.status != KosekiStatus::Genzai.label()) {
+                continue;
+            }
+            if q.exclude_images && hit.image_register_id.is_some() {
+                continue;
+            }
+            if !on_card
+                .iter()
+                .all(|&i| self.card_meets(&criteria[i], &hit, birth_iso.as_deref()))
+            {
+                continue;
+            }
+            if hits.len() == limit {
+                // A match past a full page: counting on would read every remaining card.
+                more = true;
+                break;
+            }
+            hits.push(hit);
+        }
+        Ok(SearchResults {
+            matched: hits.len(),
+            hits,
+            more,
+        })
     }
+
+    /// The person cards (and image cards, kept as they are) of a list of 戸籍 cards, at most
+    /// `cap`.
+    fn persons_of(&self, cards: &[i64], cap: usize) -> Result<Listed> {
+        let mut ids = Vec::new();
+        for &card in cards {
+            let Some((hit, _)) = self.card(card)? else {
+                continue;
+            };
+            if hit.image_register_id.is_some() {
+                ids.push(card);
+            } else if let Some(kid) = hit.koseki_id {
+                let mut stmt = self.conn.prepare_cached(
+                    "SELECT id FROM search_card WHERE koseki_id = ?1 AND person_id IS NOT NULL
+                     ORDER BY koseki_id, person_id",
+                )?;
+                for id in stmt.query_map([kid], |r| r.get::<_, i64>(0))? {
+                    ids.push(id?);
+                }
+            }
+            if ids.len() > cap {
+                ids.truncate(cap);
+                return Ok(Listed { ids, capped: true });
+            }
+        }
+        Ok(Listed { ids, capped: false })
+    }
+
+    /// A criterion's cards in rank order, at most `cap` of them (`capped` when more match).
+    fn list_cards(&self, c: &Criterion, cap: usize) -> Result<Listed> {
+        let mut ids = Vec::new();
+        let mut capped = false;
+        match c {
+            Criterion::Keys(ranges) => {
+                let mut seen = HashSet::new();
+                for (field, key) in ranges {
+                    let mut upper = key.clone();
+                    upper.push(char::MAX);
+                    // One extra row tells whether the range goes on past the cap.
+                    let want = (cap + 1 - ids.len()) as i64;
+                    let mut stmt = self.conn.prepare_cached(
+                        "SELECT card_id FROM search_key WHERE field = ?1 AND key >= ?2 AND key < ?3
+                         ORDER BY key, card_id LIMIT ?4",
+                    )?;
+                    let mut rows = stmt.query(params![field, key, upper, want])?;
+                    while let Some(r) = rows.next()? {
+                        let id: i64 = r.get(0)?;
+                        if seen.insert(id) {
+                            if ids.len() == cap {
+                                capped = true;
+                                break;
+                            }
+                            ids.push(id);
+                        }
+                    }
+                    if capped {
+                        break;
+                    }
+                }
+            }
+            Criterion::Birth(iso) => {
+                let mut stmt = self.conn.prepare_cached(
+                    "SELECT id FROM search_card WHERE birth_gregorian = ?1 ORDER BY id LIMIT ?2",
+                )?;
+                ids = stmt
+                    .query_map(params![iso, (cap + 1) as i64], |r| r.get(0))?
+                    .collect::<rusqlite::Result<_>>()?;
+                if ids.len() > cap {
+                    ids.truncate(cap);
+                    capped = true;
+                }
+            }
+        }
+        Ok(Listed { ids, capped })
+    }
+
+    /// Reads one card.
+    fn card(&self, id: i64) -> Result<Option<Carded>> {
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {CARD_COLUMNS} FROM search_card c WHERE c.id = ?1"
+        ))?;
+        Ok(stmt.query_row([id], card_row).optional()?)
+    }
+
+    /// Checks a criterion on a card's own text (for a criterion too broad to list whole). The
+    /// card carries the current names only, so here a former name or another 見出し name does
+    /// not match; a criterion listed whole matches those too.
+    fn card_meets(&self, c: &Criterion, hit: &SearchHit, birth_iso: Option<&str>) -> bool {
+        let f = &*self.fold;
+        match c {
+            Criterion::Birth(b) => birth_iso == Some(b.as_str()),
+            Criterion::Keys(ranges) => ranges.iter().any(|(field, key)| {
+                let text = match *field {
+                    "name" | "hittosha" => f.key(if *field == "name" {
+                        &hit.name
+                    } else {
+                        &hit.hittosha
+                    }),
+                    "mei" => f.key(mei_of(&hit.name)),
+                    "kana" => f.key(hit.kana.as_deref().unwrap_or("")),
+                    "kana_mei" => f.key(mei_of(hit.kana.as_deref().unwrap_or(""))),
+                    "honseki" => return f.key(&hit.honseki).contains(key.as_str()),
+                    _ => return false,
+                };
+                !text.is_empty() && text.starts_with(key.as_str())
+            }),
+        }
+    }
+}
+
+/// The 名 of a displayed 「氏　名」 (the whole text when there is no full-width space).
+fn mei_of(display: &str) -> &str {
+    display
+        .split_once('\u{3000}')
+        .map(|(_, m)| m)
+        .unwrap_or(display)
 }
 
 /// The columns [`card_row`] reads, from `search_card c`.
@@ -415,6 +675,136 @@ mod tests {
             );
         }
         assert_eq!(s.counts().unwrap().koseki, 3);
+    }
+
+    /// `n` 戸籍 of four 佐藤 each (名 「一{i}」, 「二{i}」 …), every other one closed, each in
+    /// its own 番地; plus the demo families.
+    fn crowd(n: usize) -> (tempfile::TempDir, Store) {
+        let (d, s) = demo();
+        let base = crate::fixtures::yamabuki();
+        s.atomically(|s| {
+            for i in 0..n {
+                let mut k = base.clone();
+                for (j, p) in k.persons.iter_mut().enumerate() {
+                    p.name =
+                        PersonName::new("佐藤", &format!("{}{i}", ["一", "二", "三", "四"][j % 4]));
+                }
+                k.hittosha = k.persons[0].name.clone();
+                k.honseki.chiban = format!("{}番地", 1000 + i);
+                k.honseki.display = Text::new(format!("架空県みなと市港北{}番地", 1000 + i));
+                k.honseki.town = "港北".into();
+                if i % 2 == 1 {
+                    k.status = KosekiStatus::ZenbuJoseki;
+                }
+                s.insert_koseki(&k)?;
+            }
+            Ok(())
+        })
+        .unwrap();
+        (d, s)
+    }
+
+    #[test]
+    fn broad_searches_are_cut_and_counted() {
+        let (_d, s) = crowd(300);
+        let persons = 300 * crate::fixtures::yamabuki().persons.len();
+        assert!(persons > COUNT_CAP);
+        // 「佐藤」: the first page, and "more than 1000"
+        let r = s.search_results(&SearchQuery::by_name("佐藤")).unwrap();
+        assert_eq!(r.hits.len(), DEFAULT_HITS);
+        assert_eq!((r.matched, r.more), (COUNT_CAP, true));
+        assert!(r.truncated());
+        assert_eq!(r.count_label(), "1000件以上");
+        assert!(r.hits.iter().all(|h| h.name.starts_with("佐藤")));
+        // a limit beyond MAX_HITS is held to it
+        let r = s
+            .search_results(&SearchQuery {
+                limit: Some(10_000),
+                ..SearchQuery::by_name("佐藤")
+            })
+            .unwrap();
+        assert_eq!(r.hits.len(), MAX_HITS);
+        // a narrow one is counted exactly; the exact key ranks first
+        let r = s.search_results(&SearchQuery::by_name("佐藤一7")).unwrap();
+        assert_eq!(r.hits[0].name, "佐藤\u{3000}一7");
+        // 一7, 一70 … 一79, 一700 … (n < 300: none)
+        assert_eq!((r.matched, r.more, r.truncated()), (11, false, false));
+        // 名 only
+        let r = s.search_results(&SearchQuery::by_name("二25")).unwrap();
+        assert_eq!(r.matched, 11, "{:?}", names(&r.hits));
+        // current only: checked on the card, page filled, more said
+        let r = s
+            .search_results(&SearchQuery {
+                current_only: true,
+                ..SearchQuery::by_name("佐藤")
+            })
+            .unwrap();
+        assert_eq!(r.hits.len(), DEFAULT_HITS);
+        assert!(r.more);
+        assert!(r.hits.iter().all(|h| h.status == "現在" && !h.removed));
+    }
+
+    #[test]
+    fn combined_criteria_narrow_through_the_koseki() {
+        let (_d, s) = crowd(300);
+        // a broad name with a narrow 本籍: the persons of that one 戸籍
+        let r = s
+            .search_results(&SearchQuery {
+                honseki: Some("架空県みなと市港北1042番地".into()),
+                ..SearchQuery::by_name("佐藤")
+            })
+            .unwrap();
+        let mut n = names(&r.hits);
+        n.sort();
+        assert_eq!(r.matched, n.len());
+        assert_eq!(n.len(), crate::fixtures::yamabuki().persons.len());
+        assert!(n.contains(&"佐藤\u{3000}一42".to_string()), "{n:?}");
+        // 筆頭者 narrows a name to the persons of matching 戸籍
+        let r = s
+            .search_results(&SearchQuery {
+                hittosha: Some("佐藤一123".into()),
+                ..SearchQuery::by_name("佐藤二")
+            })
+            .unwrap();
+        assert_eq!(names(&r.hits), vec!["佐藤\u{3000}二123"]);
+        // a broad name with a broad 本籍: checked on the cards
+        let r = s
+            .search_results(&SearchQuery {
+                honseki: Some("港北".into()),
+                limit: Some(20),
+                ..SearchQuery::by_name("佐藤三")
+            })
+            .unwrap();
+        assert_eq!(r.hits.len(), 20);
+        assert!(r.more);
+        assert!(r.hits.iter().all(|h| h.honseki.contains("港北")));
+        // a broad name with a birth date: the persons born that day with that name
+        let birth = s.search(&SearchQuery::by_name("佐藤一7")).unwrap()[0]
+            .birth_date
+            .clone()
+            .unwrap();
+        let r = s
+            .search_results(&SearchQuery {
+                birth_date: Some(birth.clone()),
+                ..SearchQuery::by_name("佐藤一")
+            })
+            .unwrap();
+        // every 佐藤一… of the crowd was born on the same day (the template's)
+        assert_eq!(r.matched, 300.min(COUNT_CAP));
+        assert!(
+            r.hits
+                .iter()
+                .all(|h| h.birth_date.as_deref() == Some(birth.as_str()))
+        );
+        // 本籍 alone lists 戸籍, not persons
+        let r = s
+            .search_results(&SearchQuery {
+                honseki: Some("港北1042".into()),
+                ..Default::default()
+            })
+            .unwrap();
+        assert_eq!(r.matched, 1);
+        assert_eq!(r.hits[0].person_id, None);
     }
 
     #[test]
