@@ -3,7 +3,7 @@
 //! builder for library callers.
 
 use crate::codec::{
-    Encoding, NumberError, decode_binary, decode_packed, decode_utf16be, decode_zoned,
+    Encoding, NumberError, TextCodec, decode_binary, decode_packed, decode_utf16be, decode_zoned,
 };
 use crate::decimal::Decimal;
 use crate::layout::{Codec, Item, ItemKind, RecordLayout};
@@ -266,81 +266,21 @@ impl<'a> RecordDecoder<'a> {
             w.sink.null(name);
             return;
         };
-        let tc = self.encoding.codec();
-        let bad = |at: usize, msg: String| (pos + at, msg);
-        let result: Result<(), (usize, String)> = match *codec {
-            Codec::Sbcs { .. } => {
-                let pad = tc.sbcs_pad();
-                let b = if self.options.keep_padding {
-                    bytes
-                } else {
-                    let n = bytes.iter().rposition(|&c| c != pad).map_or(0, |p| p + 1);
-                    &bytes[..n]
-                };
-                w.buf.clear();
-                match tc.decode_sbcs(b, &mut w.buf) {
-                    Ok(()) => {
-                        w.sink.text(name, &w.buf);
-                        Ok(())
-                    }
-                    Err(at) => Err(bad(
-                        at,
-                        format!(
-                            "undefined code 0x{:02X}",
-                            b[at.min(b.len().saturating_sub(1))]
-                        ),
-                    )),
-                }
+        let r = decode_field(
+            codec,
+            bytes,
+            pos,
+            self.encoding.codec(),
+            self.options.keep_padding,
+            &mut w.buf,
+        );
+        let result = match r {
+            Ok(FieldValue::Text) => {
+                w.sink.text(name, &w.buf);
+                Ok(())
             }
-            Codec::Dbcs { .. } | Codec::National { .. } => {
-                let pad = if matches!(codec, Codec::National { .. }) {
-                    [0x30, 0x00]
-                } else {
-                    tc.dbcs_pad()
-                };
-                let mut n = bytes.len() & !1;
-                if !self.options.keep_padding {
-                    while n >= 2 && bytes[n - 2] == pad[0] && bytes[n - 1] == pad[1] {
-                        n -= 2;
-                    }
-                }
-                let b = &bytes[..n];
-                w.buf.clear();
-                let r = if matches!(codec, Codec::National { .. }) {
-                    decode_utf16be(b, &mut w.buf)
-                } else {
-                    tc.decode_dbcs(b, &mut w.buf)
-                };
-                match r {
-                    Ok(()) => {
-                        if !self.options.keep_padding {
-                            // JEF has more than one code for U+3000; trim what is left.
-                            let n = w.buf.trim_end_matches('\u{3000}').len();
-                            w.buf.truncate(n);
-                        }
-                        w.sink.text(name, &w.buf);
-                        Ok(())
-                    }
-                    Err(at) => {
-                        let at = at.min(b.len().saturating_sub(2));
-                        let code = b
-                            .get(at..at + 2)
-                            .map_or(String::new(), |c| format!(" 0x{:02X}{:02X}", c[0], c[1]));
-                        Err(bad(at, format!("undefined double-byte code{code}")))
-                    }
-                }
-            }
-            Codec::Zoned { scale, sign, .. } => self.num(
-                it,
-                name,
-                decode_zoned(bytes, scale, sign, tc.family()),
-                pos,
-                w,
-            ),
-            Codec::Packed { scale, .. } => self.num(it, name, decode_packed(bytes, scale), pos, w),
-            Codec::Binary { scale, signed, .. } => {
-                self.num(it, name, Ok(decode_binary(bytes, scale, signed)), pos, w)
-            }
+            Ok(FieldValue::Number(d)) => self.num(it, name, Ok(d), pos, w),
+            Err(e) => Err(e),
         };
         if let Err((offset, msg)) = result {
             if !it.in_redefines {
@@ -370,6 +310,95 @@ impl<'a> RecordDecoder<'a> {
                 Ok(())
             }
             Err(e) => Err((pos + e.at(), e.to_string())),
+        }
+    }
+}
+
+/// What [`decode_field`] gives: text (left in the caller's buffer) or a number.
+pub(crate) enum FieldValue {
+    Text,
+    Number(Decimal),
+}
+
+/// Decodes one elementary field's bytes (`pos`: the field's offset in the record, for the
+/// problem's offset). Text goes to `buf` (cleared first), trailing padding trimmed unless
+/// `keep_padding`. The one place field values and their problem messages are made, shared by
+/// the record walker and the compiled JSON path.
+pub(crate) fn decode_field(
+    codec: &Codec,
+    bytes: &[u8],
+    pos: usize,
+    tc: &dyn TextCodec,
+    keep_padding: bool,
+    buf: &mut String,
+) -> Result<FieldValue, (usize, String)> {
+    let bad = |at: usize, msg: String| (pos + at, msg);
+    match *codec {
+        Codec::Sbcs { .. } => {
+            let pad = tc.sbcs_pad();
+            let b = if keep_padding {
+                bytes
+            } else {
+                let n = bytes.iter().rposition(|&c| c != pad).map_or(0, |p| p + 1);
+                &bytes[..n]
+            };
+            buf.clear();
+            match tc.decode_sbcs(b, buf) {
+                Ok(()) => Ok(FieldValue::Text),
+                Err(at) => Err(bad(
+                    at,
+                    format!(
+                        "undefined code 0x{:02X}",
+                        b[at.min(b.len().saturating_sub(1))]
+                    ),
+                )),
+            }
+        }
+        Codec::Dbcs { .. } | Codec::National { .. } => {
+            let pad = if matches!(codec, Codec::National { .. }) {
+                [0x30, 0x00]
+            } else {
+                tc.dbcs_pad()
+            };
+            let mut n = bytes.len() & !1;
+            if !keep_padding {
+                while n >= 2 && bytes[n - 2] == pad[0] && bytes[n - 1] == pad[1] {
+                    n -= 2;
+                }
+            }
+            let b = &bytes[..n];
+            buf.clear();
+            let r = if matches!(codec, Codec::National { .. }) {
+                decode_utf16be(b, buf)
+            } else {
+                tc.decode_dbcs(b, buf)
+            };
+            match r {
+                Ok(()) => {
+                    if !keep_padding {
+                        // JEF has more than one code for U+3000; trim what is left.
+                        let n = buf.trim_end_matches('\u{3000}').len();
+                        buf.truncate(n);
+                    }
+                    Ok(FieldValue::Text)
+                }
+                Err(at) => {
+                    let at = at.min(b.len().saturating_sub(2));
+                    let code = b
+                        .get(at..at + 2)
+                        .map_or(String::new(), |c| format!(" 0x{:02X}{:02X}", c[0], c[1]));
+                    Err(bad(at, format!("undefined double-byte code{code}")))
+                }
+            }
+        }
+        Codec::Zoned { scale, sign, .. } => decode_zoned(bytes, scale, sign, tc.family())
+            .map(FieldValue::Number)
+            .map_err(|e| (pos + e.at(), e.to_string())),
+        Codec::Packed { scale, .. } => decode_packed(bytes, scale)
+            .map(FieldValue::Number)
+            .map_err(|e| (pos + e.at(), e.to_string())),
+        Codec::Binary { scale, signed, .. } => {
+            Ok(FieldValue::Number(decode_binary(bytes, scale, signed)))
         }
     }
 }

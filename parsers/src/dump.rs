@@ -2,10 +2,12 @@
 //! with the output in file order. Problems go to a callback, never silently dropped.
 
 use std::io::{self, Write};
+use std::sync::Mutex;
 
 use rayon::prelude::*;
 
 use crate::decode::{DecodeOptions, JsonSink, RecordDecoder};
+use crate::jsonfast::{JsonProgram, Out, Scratch, TextTables};
 use crate::layout::{Item, ItemKind, RecordLayout};
 use crate::reader::{Plan, RawRecord, RecordError, TrailerResult};
 use crate::value::Value;
@@ -69,6 +71,13 @@ pub fn dump(
     } else {
         None
     };
+    // Layouts without OCCURS DEPENDING ON take the compiled path (same bytes, faster).
+    let fast = if options.format == Format::Jsonl {
+        FastJson::new(plan)
+    } else {
+        None
+    };
+    let pool: Mutex<Vec<Out>> = Mutex::new(Vec::new());
     let limit = options.max_errors.unwrap_or(usize::MAX);
     let mut framing_errors: Vec<RecordError> = Vec::new();
     loop {
@@ -89,15 +98,29 @@ pub fn dump(
         summary.records += batch.len();
         // Decode in parallel chunks; each chunk gives its output bytes and its problems.
         let chunk = (batch.len() / (rayon::current_num_threads() * 8)).clamp(64, 4096);
-        let results: Vec<(Vec<u8>, Vec<RecordError>, usize)> = batch
+        let results: Vec<(ChunkOut, Vec<RecordError>, usize)> = batch
             .par_chunks(chunk)
-            .map(|recs| match &csv_cols {
-                None => json_chunk(plan, recs, options.decode),
-                Some(cols) => csv_chunk(plan, recs, options.decode, cols),
+            .map(|recs| match (&csv_cols, &fast) {
+                (Some(cols), _) => {
+                    let (b, e, n) = csv_chunk(plan, recs, options.decode, cols);
+                    (ChunkOut::Bytes(b), e, n)
+                }
+                (None, Some(f)) => {
+                    let (b, e, n) = f.chunk(plan, recs, options.decode, &pool);
+                    (ChunkOut::Out(b), e, n)
+                }
+                (None, None) => {
+                    let (b, e, n) = json_chunk(plan, recs, options.decode);
+                    (ChunkOut::Bytes(b), e, n)
+                }
             })
             .collect();
         for (bytes, errs, n) in results {
-            out.write_all(&bytes)?;
+            out.write_all(bytes.bytes())?;
+            if let ChunkOut::Out(o) = bytes {
+                // Reused by the next batch: fresh buffers cost page faults.
+                pool.lock().unwrap_or_else(|e| e.into_inner()).push(o);
+            }
             summary.written += n;
             for e in &errs {
                 summary.errors += 1;
@@ -162,6 +185,98 @@ fn json_chunk(
         }
     }
     (sink.out, errs, written)
+}
+
+/// Compiled programs for every layout of the plan, with the code page's tables.
+struct FastJson<'a> {
+    programs: Vec<JsonProgram<'a>>,
+    tables: TextTables,
+}
+
+impl<'a> FastJson<'a> {
+    fn new(plan: &Plan<'a>) -> Option<FastJson<'a>> {
+        let programs: Vec<JsonProgram<'a>> = plan
+            .layout
+            .records
+            .iter()
+            .map(JsonProgram::compile)
+            .collect::<Option<_>>()?;
+        let dbcs = programs.iter().any(JsonProgram::needs_dbcs);
+        Some(FastJson {
+            tables: TextTables::new(plan.encoding.codec(), dbcs),
+            programs,
+        })
+    }
+
+    fn chunk(
+        &self,
+        plan: &Plan<'_>,
+        recs: &[RawRecord<'_>],
+        options: DecodeOptions,
+        pool: &Mutex<Vec<Out>>,
+    ) -> (Out, Vec<RecordError>, usize) {
+        let mut errs = Vec::new();
+        let mut problems = Vec::new();
+        let per = self
+            .programs
+            .iter()
+            .map(|p| p.typical_out)
+            .max()
+            .unwrap_or(0)
+            + 1;
+        let recycled = pool.lock().unwrap_or_else(|e| e.into_inner()).pop();
+        let mut out = match recycled {
+            Some(mut o) => {
+                o.n = 0;
+                o
+            }
+            None => Out::with_capacity(per * recs.len() + 4096),
+        };
+        let mut scratch = Scratch::default();
+        let tc = plan.encoding.codec();
+        let mut written = 0;
+        for raw in recs {
+            let start = out.n;
+            problems.clear();
+            self.programs[raw.layout].run(
+                raw.bytes,
+                &self.tables,
+                tc,
+                options.keep_padding,
+                &mut out,
+                &mut scratch,
+                &mut problems,
+            );
+            if problems.is_empty() {
+                out.reserve_byte(b'\n');
+                written += 1;
+            } else {
+                out.n = start;
+                errs.extend(problems.drain(..).map(|p| RecordError {
+                    record: raw.number,
+                    offset: raw.offset + p.offset,
+                    field: Some(p.field),
+                    message: p.message,
+                }));
+            }
+        }
+        (out, errs, written)
+    }
+}
+
+/// A chunk's output: plain bytes, or a reusable buffer of the compiled path.
+enum ChunkOut {
+    Bytes(Vec<u8>),
+    Out(Out),
+}
+
+impl ChunkOut {
+    fn bytes(&self) -> &[u8] {
+        match self {
+            ChunkOut::Bytes(b) => b,
+            ChunkOut::Out(o) => o.written(),
+        }
+    }
 }
 
 /// CSV columns: (header, path of names and indexes to the value).

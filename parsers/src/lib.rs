@@ -27,6 +27,7 @@ pub mod copybook;
 pub mod decimal;
 pub mod decode;
 pub mod dump;
+mod jsonfast;
 pub mod layout;
 mod moji_codec;
 #[cfg(feature = "parquet")]
