@@ -1,7 +1,7 @@
 //! Decoders: mixed streams (with shift codes), single-byte fields and double-byte fields.
 
 use crate::CodePage;
-use crate::error::{DecodeError, Undefined, UndefinedReason};
+use crate::error::{DecodeError, FieldKind, Undefined, UndefinedReason};
 use crate::gaiji::GaijiMap;
 use crate::tables::{self, MULTI, Table, UNDEF};
 
@@ -180,10 +180,14 @@ impl<'g> Decoder<'g> {
         }
         let t = tables::table(self.page);
         match field {
-            Field::Mixed if self.page != CodePage::EbcdicKana => self.mixed(input, out, &mut sink),
-            Field::Mixed | Field::Single => sbcs_run(t, input, 0, out, &mut sink, None),
+            Field::Mixed if self.page != CodePage::EbcdicKana => {
+                out.reserve_more(input.len() + input.len() / 2);
+                self.mixed_core(t, input, false, true, 0, out, &mut sink)
+                    .map(|_| ())
+            }
+            Field::Mixed | Field::Single => sbcs_run(t, input, 0, out, &mut sink),
             Field::Double => {
-                let end = self.dbcs_run(t, input, 0, out, &mut sink, None)?;
+                let end = self.dbcs_run(t, input, 0, out, &mut sink)?;
                 if end < input.len() {
                     sink.report(out, undef1(end, input[end], UndefinedReason::Truncated))?;
                 }
@@ -201,63 +205,139 @@ impl<'g> Decoder<'g> {
         }
     }
 
-    fn mixed<O: Out>(
+    /// The mixed-stream state machine: single bytes until a shift-out, pairs until the
+    /// shift-in. Plain table codes are copied as pre-encoded UTF-8 into a stack block that
+    /// goes to `out` in one piece (no per-character pushes, no per-run set-up: mixed data
+    /// switches every few dozen bytes); shift codes, undefined codes and everything the
+    /// table alone does not give leave the inner loops for the general path.
+    ///
+    /// Starts in double-byte mode when `dbcs`; offsets are reported as `base` + index.
+    /// Unless `last`, a final lone byte in double-byte mode is left unconsumed (the first
+    /// half of a code the next chunk completes). Returns (bytes consumed, double-byte mode).
+    #[allow(clippy::too_many_arguments)]
+    fn mixed_core<O: Out>(
         &self,
+        t: &Table,
         input: &[u8],
+        mut dbcs: bool,
+        last: bool,
+        base: usize,
         out: &mut O,
         sink: &mut Sink<'_>,
-    ) -> Result<(), DecodeError> {
-        let t = tables::table(self.page);
-        let shifts = self.shifts();
-        let (so1, so2, si) = shifts;
-        out.reserve_more(input.len() + input.len() / 2);
+    ) -> Result<(usize, bool), DecodeError> {
+        const BUF: usize = 16 * 1024;
+        let (so1, so2, si) = self.shifts();
+        let fast = self.fast_dbcs();
+        let n = input.len();
+        let mut buf = [0u8; BUF + 4];
+        let mut m = 0;
         let mut i = 0;
-        while i < input.len() {
-            // Single-byte run up to the next shift-out.
-            let rest = &input[i..];
-            let run = if so1 == so2 {
-                memchr::memchr(so1, rest)
-            } else {
-                memchr::memchr2(so1, so2, rest)
-            };
-            let end = run.map_or(input.len(), |p| i + p);
-            sbcs_run(t, &input[i..end], i, out, sink, Some(shifts))?;
-            if end >= input.len() {
-                break;
+        // Every unit writes at most 3 bytes (+1 of a 4-byte store), so `room` units fit.
+        while i < n {
+            if m + 4 > BUF {
+                out.push_utf8(&buf[..m]);
+                m = 0;
             }
-            // Double-byte run up to the shift-in (redundant shift-outs are skipped inside).
-            i = end + 1;
-            i = self.dbcs_run(t, input, i, out, sink, Some(shifts))?;
-            if i < input.len() {
-                if input[i] == si {
+            let room = (BUF - m) / 3;
+            if !dbcs {
+                let end = n.min(i + room);
+                while i < end {
+                    let v = t.sbcs8[usize::from(input[i])];
+                    if v == 0 {
+                        break;
+                    }
+                    if let Some(slot) = buf.get_mut(m..m + 4) {
+                        slot.copy_from_slice(&v.to_le_bytes());
+                    }
+                    m += (v >> 24) as usize;
                     i += 1;
-                } else {
-                    // A lone byte before SI or the end: a cut-off double-byte code.
-                    sink.report(out, undef1(i, input[i], UndefinedReason::Truncated))?;
+                }
+                if i == end {
+                    continue; // the block is full (or the input ends)
+                }
+                // Shift bytes are never in the single-byte table.
+                let b = input[i];
+                if b == so1 || b == so2 {
+                    dbcs = true;
+                } else if b != si {
+                    // A stray shift-in is ignored, as glibc does.
+                    out.push_utf8(&buf[..m]);
+                    m = 0;
+                    sink.report(out, undef1(base + i, b, UndefinedReason::Unmapped))?;
+                }
+                i += 1;
+            } else {
+                let end = n.min(i + 2 * room);
+                if fast {
+                    while i + 1 < end {
+                        let code = u16::from_be_bytes([input[i], input[i + 1]]);
+                        let v = t.dbcs8[usize::from(code)];
+                        if v == 0 {
+                            break;
+                        }
+                        if let Some(slot) = buf.get_mut(m..m + 4) {
+                            slot.copy_from_slice(&v.to_le_bytes());
+                        }
+                        m += (v >> 24) as usize;
+                        i += 2;
+                    }
+                }
+                if i >= n {
+                    break;
+                }
+                if i + 1 >= end && end < n {
+                    continue; // the block is full
+                }
+                // No pair starting or ending with a shift byte is in the table.
+                let hi = input[i];
+                if hi == si {
+                    dbcs = false;
                     i += 1;
+                    continue;
+                }
+                if hi == so1 || hi == so2 {
+                    i += 1; // redundant shift-out
+                    continue;
+                }
+                out.push_utf8(&buf[..m]);
+                m = 0;
+                match input.get(i + 1) {
+                    None if !last => break, // completed by the next chunk
+                    // A lone byte at the end or before SI: a cut-off code.
+                    None => {
+                        sink.report(out, undef1(base + i, hi, UndefinedReason::Truncated))?;
+                        i += 1;
+                    }
+                    Some(&lo) if lo == si => {
+                        sink.report(out, undef1(base + i, hi, UndefinedReason::Truncated))?;
+                        i += 1;
+                    }
+                    Some(&lo) => {
+                        self.dbcs_slow(t, u16::from_be_bytes([hi, lo]), base + i, out, sink)?;
+                        i += 2;
+                    }
                 }
             }
         }
-        Ok(())
+        out.push_utf8(&buf[..m]);
+        Ok((i, dbcs))
     }
 
-    /// Decode pairs from `start` until the end (or, with shift codes, until a shift-in at a
-    /// pair boundary, or a pair cut off by one); returns where it stopped. The output's fast
-    /// kernel takes every run of plain table codes; this loop handles the rest.
+    /// Decode pairs until the end; returns where it stopped (at the last byte of an
+    /// odd-length input). Offsets are reported as `base` + index. The output's fast kernel
+    /// takes every run of plain table codes; this loop handles the rest.
     fn dbcs_run<O: Out>(
         &self,
         t: &Table,
         input: &[u8],
-        start: usize,
+        base: usize,
         out: &mut O,
         sink: &mut Sink<'_>,
-        shifts: Option<(u8, u8, u8)>,
     ) -> Result<usize, DecodeError> {
         let n = input.len();
-        let mut i = start.min(n);
+        let mut i = 0;
         out.reserve_more((n - i) / 2 * 3);
-        // A vendor table that replaces standard-area codes sends every code to the slow path.
-        let fast = !self.jef_overrides();
+        let fast = self.fast_dbcs();
         while i < n {
             if fast {
                 i += out.dbcs_fast(t, &input[i..]);
@@ -265,24 +345,22 @@ impl<'g> Decoder<'g> {
                     break;
                 }
             }
-            let hi = input[i];
-            if let Some((so1, so2, si)) = shifts {
-                if hi == si {
-                    break;
-                }
-                if hi == so1 || hi == so2 {
-                    i += 1;
-                    continue;
-                }
-            }
             let Some(&lo) = input.get(i + 1) else { break };
-            if shifts.is_some_and(|(_, _, si)| lo == si) {
-                break; // `hi` is cut off; the caller reports it and handles SI.
-            }
-            self.dbcs_slow(t, u16::from_be_bytes([hi, lo]), i, out, sink)?;
+            self.dbcs_slow(t, u16::from_be_bytes([input[i], lo]), base + i, out, sink)?;
             i += 2;
         }
         Ok(i)
+    }
+
+    /// Whether the table's pre-encoded UTF-8 may decode double-byte codes without asking
+    /// the vendor code table: not when it replaces JEF standard-area codes, nor for the IBM
+    /// pages, whose tables map user-defined codes to the private use area the vendor table
+    /// may override.
+    fn fast_dbcs(&self) -> bool {
+        match self.gaiji {
+            None => true,
+            Some(_) => self.page == CodePage::Jef && !self.jef_overrides(),
+        }
     }
 
     /// Whether a vendor code table replaces JEF standard-area codes.
@@ -375,6 +453,18 @@ impl<'g> Decoder<'g> {
         }
     }
 
+    /// A chunk-by-chunk decoder (see [`DecodeStream`]) of a mixed stream, a single-byte or
+    /// a double-byte field: for the EBCDIC and JEF code pages; `None` for `cp932` and
+    /// `euc-jp`, which decode whole inputs only.
+    pub fn stream(self, field: FieldKind) -> Option<DecodeStream<'g>> {
+        (!matches!(self.page, CodePage::Cp932 | CodePage::EucJp)).then_some(DecodeStream {
+            decoder: self,
+            field,
+            dbcs: false,
+            offset: 0,
+        })
+    }
+
     /// The text of one double-byte code (for tools that list a code page), or why it has none.
     pub fn decode_code(&self, code: u16) -> Result<String, UndefinedReason> {
         match self.page {
@@ -397,6 +487,84 @@ impl<'g> Decoder<'g> {
                 Dbcs::Undefined(r) => Err(r),
             },
         }
+    }
+}
+
+/// Input decoded chunk by chunk into UTF-8 bytes, in constant memory (files of any size,
+/// pipes): the shift state and the byte offset carry over from one chunk to the next. Made
+/// by [`Decoder::stream`] for a mixed stream, a single-byte or a double-byte field.
+///
+/// ```
+/// use moji::{CodePage, Decoder, FieldKind};
+/// let mut stream = Decoder::new(CodePage::Ibm930).stream(FieldKind::Mixed).unwrap();
+/// let (mut out, mut undefined) = (Vec::new(), Vec::new());
+/// // The chunk ends inside the double-byte code 0x4541: its first byte is left over.
+/// let used = stream.decode_utf8(b"\xC1\x0E\x45", false, &mut out, &mut undefined).unwrap();
+/// assert_eq!(used, 2);
+/// stream.decode_utf8(b"\x45\x41\x0F\x57", true, &mut out, &mut undefined).unwrap();
+/// assert_eq!(String::from_utf8(out).unwrap(), "A一\u{FFFD}");
+/// assert_eq!(undefined[0].offset, 5); // counted from the start of the stream
+/// ```
+#[derive(Debug, Clone, Copy)]
+pub struct DecodeStream<'g> {
+    decoder: Decoder<'g>,
+    field: FieldKind,
+    dbcs: bool,
+    offset: usize,
+}
+
+impl DecodeStream<'_> {
+    /// Decode `input`, the next bytes of the stream (`last`: they end it), appending UTF-8
+    /// to `out` and, in lenient mode, the undefined codes to `undefined` (offsets from the
+    /// start of the stream). Returns how many bytes of `input` were used: the rest (at most
+    /// one byte, the first half of a double-byte code) must begin the next call's input.
+    /// With `last` every byte is used. In strict mode the first undefined code is `Err`
+    /// (the text before it is in `out`).
+    pub fn decode_utf8(
+        &mut self,
+        input: &[u8],
+        last: bool,
+        out: &mut Vec<u8>,
+        undefined: &mut Vec<Undefined>,
+    ) -> Result<usize, DecodeError> {
+        let mut sink = Sink {
+            mode: self.decoder.mode,
+            undefined,
+        };
+        let page = self.decoder.page;
+        let t = tables::table(page);
+        out.reserve(input.len() + input.len() / 2);
+        let base = self.offset;
+        let used = match self.field {
+            FieldKind::Mixed if page != CodePage::EbcdicKana => {
+                let (used, dbcs) = self
+                    .decoder
+                    .mixed_core(t, input, self.dbcs, last, base, out, &mut sink)?;
+                self.dbcs = dbcs;
+                used
+            }
+            FieldKind::Mixed | FieldKind::SingleByte => {
+                sbcs_run(t, input, base, out, &mut sink)?;
+                input.len()
+            }
+            FieldKind::DoubleByte => {
+                let end = self.decoder.dbcs_run(t, input, base, out, &mut sink)?;
+                match input.get(end) {
+                    Some(&b) if last => {
+                        sink.report(out, undef1(base + end, b, UndefinedReason::Truncated))?;
+                        input.len()
+                    }
+                    _ => end,
+                }
+            }
+        };
+        self.offset += used;
+        Ok(used)
+    }
+
+    /// Bytes of the stream used so far.
+    pub fn offset(&self) -> usize {
+        self.offset
     }
 }
 
@@ -429,15 +597,13 @@ fn undef1(offset: usize, b: u8, reason: UndefinedReason) -> Undefined {
     }
 }
 
-/// Single bytes through the table. With `shifts`, a stray shift-in byte is skipped (as
-/// glibc does); without, it is undefined like any byte the table lacks.
+/// Single bytes through the table (a single-byte field: shift codes are undefined here).
 fn sbcs_run<O: Out>(
     t: &Table,
     input: &[u8],
     base: usize,
     out: &mut O,
     sink: &mut Sink<'_>,
-    shifts: Option<(u8, u8, u8)>,
 ) -> Result<(), DecodeError> {
     out.reserve_more(input.len());
     let mut k = 0;
@@ -445,9 +611,7 @@ fn sbcs_run<O: Out>(
         k += out.sbcs_fast(t, &input[k..]);
         let Some(&b) = input.get(k) else { break };
         // The fast kernel stops only at a byte the table lacks.
-        if shifts.is_none_or(|(_, _, si)| b != si) {
-            sink.report(out, undef1(base + k, b, UndefinedReason::Unmapped))?;
-        }
+        sink.report(out, undef1(base + k, b, UndefinedReason::Unmapped))?;
         k += 1;
     }
     Ok(())
@@ -459,6 +623,8 @@ fn sbcs_run<O: Out>(
 pub(crate) trait Out {
     fn push_char(&mut self, c: char);
     fn push_text(&mut self, s: &str);
+    /// Append UTF-8 the kernels assembled from the tables (always whole characters).
+    fn push_utf8(&mut self, bytes: &[u8]);
     fn reserve_more(&mut self, n: usize);
     /// Decode whole pairs while the table gives one plain character; bytes consumed.
     fn dbcs_fast(&mut self, t: &Table, input: &[u8]) -> usize;
@@ -539,7 +705,7 @@ fn kernel_string<const W: usize, const N: usize>(
     let mut done = 0;
     for block in input.chunks(BLOCK * W) {
         let (k, m) = kernel::<W, N>(table, block, &mut buf);
-        match std::str::from_utf8(&buf[..m]) {
+        match simdutf8::basic::from_utf8(&buf[..m]) {
             Ok(s) => out.push_str(s),
             // Cannot happen (the tables hold whole UTF-8 sequences); the slow path then
             // decodes the block character by character.
@@ -560,6 +726,14 @@ impl Out for String {
     fn push_text(&mut self, s: &str) {
         self.push_str(s);
     }
+    fn push_utf8(&mut self, bytes: &[u8]) {
+        // Always valid (the tables hold whole UTF-8 sequences), but safe code must check;
+        // simdutf8 checks CJK text many times faster than `std::str::from_utf8`.
+        match simdutf8::basic::from_utf8(bytes) {
+            Ok(s) => self.push_str(s),
+            Err(_) => self.push_str(&String::from_utf8_lossy(bytes)),
+        }
+    }
     fn reserve_more(&mut self, n: usize) {
         self.reserve(n);
     }
@@ -578,6 +752,9 @@ impl Out for Vec<u8> {
     }
     fn push_text(&mut self, s: &str) {
         self.extend_from_slice(s.as_bytes());
+    }
+    fn push_utf8(&mut self, bytes: &[u8]) {
+        self.extend_from_slice(bytes);
     }
     fn reserve_more(&mut self, n: usize) {
         self.reserve(n);
@@ -881,6 +1058,71 @@ mod tests {
         }
         // A character 1983 moved to row 84 (尭; 1978 has 堯 at 0xB6C6) stays unencodable.
         assert!(enc.encode_dbcs("尭", &mut Vec::new()).is_err());
+    }
+
+    #[test]
+    fn ibm_code_table_overrides_private_use_codes_in_mixed_streams() {
+        // glibc maps IBM930 user-defined 0x6941 to U+E000; a vendor table names it.
+        let mut map = GaijiMap::new();
+        map.insert(
+            0x6941,
+            crate::GaijiEntry {
+                ucs: '丂',
+                ivs: None,
+            },
+        );
+        let dec = Decoder::new(CodePage::Ibm930).with_gaiji(&map);
+        let mut v = Vec::new();
+        dec.decode_mixed_utf8(b"\x0E\x45\x41\x69\x41\x69\x42\x0F", &mut v, &mut Vec::new())
+            .unwrap();
+        assert_eq!(String::from_utf8(v).unwrap(), "一丂\u{E001}");
+        assert_eq!(lenient(CodePage::Ibm930, b"\x0E\x69\x41").text, "\u{E000}");
+    }
+
+    #[test]
+    fn stream_carries_shift_state_and_offsets_across_chunks() {
+        let mut s = Decoder::new(CodePage::Jef)
+            .stream(FieldKind::Mixed)
+            .unwrap();
+        let (mut out, mut und) = (Vec::new(), Vec::new());
+        assert_eq!(
+            s.decode_utf8(b"\xC1\x28\xB0", false, &mut out, &mut und),
+            Ok(2)
+        );
+        assert_eq!(
+            s.decode_utf8(b"\xB0\xA1\x29", false, &mut out, &mut und),
+            Ok(3)
+        );
+        assert_eq!(
+            s.decode_utf8(b"\x57\x28\xB0", true, &mut out, &mut und),
+            Ok(3)
+        );
+        assert_eq!(String::from_utf8(out).unwrap(), "A亜\u{FFFD}\u{FFFD}");
+        assert_eq!(und.iter().map(|u| u.offset).collect::<Vec<_>>(), [5, 7]);
+        assert_eq!(und[1].reason, UndefinedReason::Truncated);
+        assert!(
+            Decoder::new(CodePage::Cp932)
+                .stream(FieldKind::Mixed)
+                .is_none()
+        );
+        // A double-byte field keeps an odd byte for the next chunk, or reports it at the end.
+        let mut s = Decoder::new(CodePage::Jef)
+            .stream(FieldKind::DoubleByte)
+            .unwrap();
+        let (mut out, mut und) = (Vec::new(), Vec::new());
+        assert_eq!(
+            s.decode_utf8(b"\xB0\xA1\xB0", false, &mut out, &mut und),
+            Ok(2)
+        );
+        assert_eq!(
+            s.decode_utf8(b"\xB0\xA1\xB0", true, &mut out, &mut und),
+            Ok(3)
+        );
+        assert_eq!(String::from_utf8(out).unwrap(), "亜亜\u{FFFD}");
+        assert_eq!(
+            (und[0].offset, und[0].reason),
+            (4, UndefinedReason::Truncated)
+        );
     }
 
     #[test]

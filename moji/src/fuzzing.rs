@@ -1,7 +1,7 @@
 //! Invariants the fuzz targets (fuzz/fuzz_targets/decode_*.rs) check on arbitrary input.
 //! Hidden from the docs: a test aid, not API.
 
-use crate::{CodePage, Decoder, Encoder, GaijiMap};
+use crate::{CodePage, Decoder, Encoder, FieldKind, GaijiMap};
 
 /// Decode `data` every way (mixed, single-byte field, double-byte field; lenient and
 /// strict; for JEF also with a code table parsed from the input) and panic if an invariant
@@ -53,6 +53,12 @@ pub fn check_decoders(page: CodePage, data: &[u8]) {
         };
         assert_eq!(bytes_out, text.as_bytes(), "byte and String outputs differ");
         assert_eq!(und_b, und, "byte and String undefined lists differ");
+        let kind = [
+            FieldKind::Mixed,
+            FieldKind::SingleByte,
+            FieldKind::DoubleByte,
+        ][usize::from(field)];
+        check_stream(dec, kind, selector, body, &text, &und);
         let strict = run(dec.strict(true), &mut String::new(), &mut Vec::new());
         assert_eq!(
             strict.err().map(|e| e.offset()),
@@ -92,6 +98,58 @@ pub fn check_decoders(page: CodePage, data: &[u8]) {
                 !table_based || map.is_some(),
                 "cannot re-encode decoded text: {e}"
             ),
+        }
+    }
+}
+
+/// The chunked decoder ([`crate::MixedStream`]) gives the same text, list and strict
+/// offset as the whole-input one, whatever the chunk sizes (taken from `selector`).
+fn check_stream(
+    dec: Decoder<'_>,
+    kind: FieldKind,
+    selector: u8,
+    body: &[u8],
+    text: &str,
+    und: &[crate::Undefined],
+) {
+    let Some(stream) = dec.stream(kind) else {
+        return;
+    };
+    let step = usize::from(selector % 7) + 1;
+    for strict in [false, true] {
+        let mut s = stream;
+        if strict {
+            s = dec.strict(true).stream(kind).expect("stream");
+        }
+        let (mut out, mut list) = (Vec::new(), Vec::new());
+        let mut pending: Vec<u8> = Vec::new();
+        let mut failed = None;
+        let mut chunks = body.chunks(step).peekable();
+        while let Some(chunk) = chunks.next() {
+            pending.extend_from_slice(chunk);
+            let last = chunks.peek().is_none();
+            match s.decode_utf8(&pending, last, &mut out, &mut list) {
+                Ok(used) => {
+                    assert!(pending.len() - used <= 1 && (!last || used == pending.len()));
+                    pending.drain(..used);
+                }
+                Err(e) => {
+                    failed = Some(e.offset());
+                    break;
+                }
+            }
+        }
+        if strict {
+            assert_eq!(
+                failed,
+                und.first().map(|u| u.offset),
+                "stream strict offset"
+            );
+            assert!(text.as_bytes().starts_with(&out), "stream strict text");
+        } else {
+            assert!(pending.is_empty(), "stream left bytes over");
+            assert_eq!(out, text.as_bytes(), "stream text differs");
+            assert_eq!(list, und, "stream undefined list differs");
         }
     }
 }

@@ -27,6 +27,8 @@
 //!
 //! - [`Decoder::decode_mixed`]: a stream with shift codes (IBM SO 0x0E / SI 0x0F; JEF 0x28
 //!   or 0x38 / 0x29).
+//! - [`Decoder::stream`]: any of the three, chunk by chunk in constant memory
+//!   ([`DecodeStream`]).
 //! - [`Decoder::decode_sbcs`]: a single-byte field (COBOL PIC X).
 //! - [`Decoder::decode_dbcs`]: a double-byte field without shift codes (PIC N / PIC G).
 //! - [`Encoder::encode_mixed`], [`Encoder::encode_sbcs`], [`Encoder::encode_dbcs`]: the
@@ -52,7 +54,7 @@ pub mod refdata;
 mod tables;
 
 pub use codepage::{CodePage, UnknownCodePage};
-pub use decode::{Decoded, Decoder, Mode, decode};
+pub use decode::{DecodeStream, Decoded, Decoder, Mode, decode};
 pub use encode::{Encoder, encode};
 pub use error::{CodeTableError, DecodeError, EncodeError, FieldKind, Undefined, UndefinedReason};
 pub use gaiji::{GaijiEntry, GaijiMap};

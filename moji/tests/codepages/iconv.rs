@@ -154,6 +154,25 @@ fn ibm_mixed_long_random_streams_match_iconv() {
             ours.text == theirs.text,
             "{page}: 1 MiB random stream differs from iconv"
         );
+        // The same through the chunked decoder (what `koseki decode` uses), in odd-sized
+        // chunks so that codes and shift runs are cut everywhere.
+        let mut s = moji::Decoder::new(page)
+            .stream(moji::FieldKind::Mixed)
+            .unwrap();
+        let (mut out, mut und, mut pending) = (Vec::new(), Vec::new(), Vec::new());
+        let mut chunks = stream.chunks(4099).peekable();
+        while let Some(c) = chunks.next() {
+            pending.extend_from_slice(c);
+            let used = s
+                .decode_utf8(&pending, chunks.peek().is_none(), &mut out, &mut und)
+                .unwrap();
+            pending.drain(..used);
+        }
+        assert!(und.is_empty() && pending.is_empty(), "{page}");
+        assert!(
+            out == theirs.text.as_bytes(),
+            "{page}: chunked decoding differs from iconv"
+        );
     }
 }
 
