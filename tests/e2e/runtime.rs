@@ -126,6 +126,60 @@ fn search_prints_json_lines_and_matches_variants() {
 }
 
 #[test]
+fn search_says_when_results_are_cut() {
+    let f = demo();
+    // 「山吹」: the four persons of the 山吹 戸籍 and the 改製原 image register's 見出し
+    let all = run(&f, &["search", "--name", "山吹"]);
+    assert!(all.status.success(), "{}", stderr(&all));
+    let n = stdout(&all).lines().count();
+    assert!(n >= 5, "{}", stdout(&all));
+    assert!(
+        !stderr(&all).contains("cut"),
+        "nothing cut: {}",
+        stderr(&all)
+    );
+    let o = run(&f, &["search", "--name", "山吹", "--limit", "2"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(stdout(&o).lines().count(), 2);
+    assert_eq!(
+        stdout(&o).lines().collect::<Vec<_>>(),
+        stdout(&all).lines().take(2).collect::<Vec<_>>(),
+        "the first hits of the same ranking"
+    );
+    assert!(
+        stderr(&o).contains(&format!("results cut: 2 of {n} matches shown")),
+        "{}",
+        stderr(&o)
+    );
+    // more than a result page is a usage error, not a silent cut
+    let o = run(&f, &["search", "--name", "山吹", "--limit", "201"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    // combined criteria: 名 + 生年月日 (和暦) finds one person, kana too
+    let o = run(
+        &f,
+        &[
+            "search",
+            "--name",
+            "由美",
+            "--birth",
+            "昭和４９年２月１４日",
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(stdout(&o).lines().count(), 1, "{}", stdout(&o));
+    assert!(stdout(&o).contains("山吹\u{3000}由美"), "{}", stdout(&o));
+    let o = run(&f, &["search", "--name", "やまぶき", "--current-only"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stdout(&o)
+            .lines()
+            .all(|l| l.contains("\"status\":\"現在\"")),
+        "{}",
+        stdout(&o)
+    );
+}
+
+#[test]
 fn missing_or_wrong_key_is_a_clear_error() {
     let f = demo();
     let o = koseki()

@@ -9,6 +9,10 @@ use runtime::search::SearchQuery;
 /// 振り仮名), 本籍, 筆頭者 or 生年月日, over current and closed 戸籍 and image-register 見出し.
 /// Prints one JSON object a line: koseki_id, person_id, image_register_id, honseki, hittosha,
 /// name, kana, birth_date, status, removed. The search is written to the audit log.
+///
+/// Like a staff result page it prints the first --limit hits in rank order (exact keys first;
+/// default 100, at most 200) and, when more matched, says so on stderr with the count (counted
+/// up to 1000: "more than 1000"); narrow the search with --birth, --honseki or --hittosha.
 #[derive(clap::Args)]
 pub struct Args {
     /// The store.
@@ -29,8 +33,9 @@ pub struct Args {
     /// Only 現在 戸籍 and persons not 除籍.
     #[arg(long)]
     current_only: bool,
-    /// At most this many results.
-    #[arg(long, default_value_t = 100)]
+    /// At most this many results (at most 200; see --help).
+    #[arg(long, default_value_t = runtime::search::DEFAULT_HITS,
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=runtime::search::MAX_HITS as u64))]
     limit: usize,
     /// The store's key file.
     #[arg(long, env = "KOSEKI_KEY_FILE")]
@@ -60,11 +65,30 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         "cli:{}",
         std::env::var("USER").unwrap_or_else(|_| "unknown".into())
     );
-    let hits = store.search_logged(&q, &user, "cli")?;
-    let mut out = std::io::stdout().lock();
-    for h in hits {
+    let r = store.search_results_logged(&q, &user, "cli")?;
+    {
         use std::io::Write;
-        writeln!(out, "{}", serde_json::to_string(&h)?)?;
+        let mut out = std::io::stdout().lock();
+        for h in &r.hits {
+            writeln!(out, "{}", serde_json::to_string(h)?)?;
+        }
+        out.flush()?;
+    }
+    if r.truncated() {
+        let count = if r.more {
+            format!("more than {}", r.matched)
+        } else {
+            r.matched.to_string()
+        };
+        eprintln!(
+            "koseki search: results cut: {} of {count} matches shown; narrow the search (--birth, --honseki, --hittosha){}",
+            r.hits.len(),
+            if r.hits.len() < runtime::search::MAX_HITS {
+                " or raise --limit"
+            } else {
+                ""
+            }
+        );
     }
     Ok(ExitCode::SUCCESS)
 }
