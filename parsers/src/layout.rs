@@ -265,7 +265,8 @@ pub(crate) fn resolve_record(
     let mut odo_names: Vec<String> = Vec::new();
     collect_odo(&items, &mut odo_names);
     let mut slots_found = vec![false; odo_names.len()];
-    assign_odo_slots(&mut items, &odo_names, &mut slots_found)?;
+    let mut scope = OdoScope::default();
+    assign_odo_slots(&mut items, &odo_names, &mut slots_found, &mut scope)?;
     if let Some(i) = slots_found.iter().position(|f| !f) {
         return Err((
             0,
@@ -302,10 +303,21 @@ fn collect_odo(items: &[Item], out: &mut Vec<String>) {
     }
 }
 
+/// Where OCCURS DEPENDING ON objects sit relative to the tables around them.
+#[derive(Default)]
+struct OdoScope {
+    /// Ids of the OCCURS items enclosing the current item, outermost first.
+    enclosing: Vec<usize>,
+    next_id: usize,
+    /// For each slot, the OCCURS items enclosing its object.
+    object_scope: Vec<(usize, Vec<usize>)>,
+}
+
 fn assign_odo_slots(
     items: &mut [Item],
     names: &[String],
     found: &mut [bool],
+    scope: &mut OdoScope,
 ) -> Result<(), (usize, String)> {
     for it in items.iter_mut() {
         if let Some(o) = &mut it.occurs
@@ -324,6 +336,21 @@ fn assign_odo_slots(
                     ),
                 ));
             }
+            // An object inside a table element sizes tables of that same element only (each
+            // element has its own count); from outside, "which element's count" has no answer.
+            if let Some(s) = o.depending_slot
+                && let Some((_, obj)) = scope.object_scope.iter().find(|(k, _)| *k == s)
+                && !scope.enclosing.starts_with(obj)
+            {
+                return Err((
+                    it.line,
+                    format!(
+                        "OCCURS DEPENDING ON {d}: the object is inside a table that does not \
+                         contain {}",
+                        it.name
+                    ),
+                ));
+            }
         }
         if let ItemKind::Field(f) = &it.kind
             && let Some(s) = names.iter().position(|n| n.eq_ignore_ascii_case(&it.name))
@@ -333,9 +360,18 @@ fn assign_odo_slots(
         {
             it.odo_slot = Some(s);
             found[s] = true;
+            scope.object_scope.push((s, scope.enclosing.clone()));
         }
         if let ItemKind::Group(c) = &mut it.kind {
-            assign_odo_slots(c, names, found)?;
+            let table = it.occurs.is_some();
+            if table {
+                scope.enclosing.push(scope.next_id);
+                scope.next_id += 1;
+            }
+            assign_odo_slots(c, names, found, scope)?;
+            if table {
+                scope.enclosing.pop();
+            }
         }
     }
     Ok(())
@@ -402,16 +438,9 @@ fn place(items: &mut [Item], start: usize) -> Result<(usize, usize), (usize, Str
             ),
             None => (1, 1),
         };
-        if one_max != one_min && it.occurs.as_ref().is_some_and(|o| o.max > 1) {
-            // A table whose element size varies cannot be indexed; COBOL forbids it too.
-            return Err((
-                it.line,
-                format!(
-                    "{} OCCURS over a group holding OCCURS DEPENDING ON is not supported",
-                    it.name
-                ),
-            ));
-        }
+        // An OCCURS over a group holding an OCCURS DEPENDING ON (IBM's "complex ODO"): the
+        // elements' sizes vary, so `size` is the largest and the decoder and writer place each
+        // element after the previous one, record by record.
         it.variable = variable || it.occurs.as_ref().is_some_and(|o| o.depending_on.is_some());
         let this_end = pos + one_max * n_max;
         let this_min_end = min_pos + one_min * n_min;

@@ -218,3 +218,98 @@ fn csv_dump_of_fixed_records() {
     let row = lines.next().unwrap();
     assert!(row.starts_with("M,1234,-987654321,山田,花子,ﾔﾏﾀﾞ ﾊﾅｺ,2,19991231,1999,12,31,01,450.00,-1234567.89,0.0125,7,Y,N,,1,J00,20200101,出生,"), "{row}");
 }
+
+/// Families with members, each member with its own events: an OCCURS DEPENDING ON inside an
+/// OCCURS DEPENDING ON (and inside a fixed OCCURS), offsets worked out record by record.
+const NESTED_ODO: &str = "01 FAM-REC.
+ 05 FAM-NO PIC 9(3).
+ 05 MEMBER-COUNT PIC 9(1).
+ 05 MEMBER OCCURS 1 TO 3 DEPENDING ON MEMBER-COUNT.
+  10 MEMBER-NAME PIC X(4).
+  10 EVENT-COUNT PIC 9(1).
+  10 EVENT OCCURS 0 TO 4 DEPENDING ON EVENT-COUNT.
+   15 EVENT-YMD PIC 9(8).
+   15 EVENT-CD PIC X(2).
+ 05 TRAILER-MARK PIC X(3).
+";
+
+fn rdw(body: &[u8]) -> Vec<u8> {
+    let mut v = ((body.len() + 4) as u16).to_be_bytes().to_vec();
+    v.extend([0, 0]);
+    v.extend_from_slice(body);
+    v
+}
+
+#[test]
+fn nested_odo_offsets_per_record() {
+    let layout = parse_copybook(NESTED_ODO, SourceFormat::Free).unwrap();
+    let rec = &layout.records[0];
+    assert_eq!(rec.max_len, 3 + 1 + 3 * (4 + 1 + 4 * 10) + 3);
+    assert_eq!(rec.min_len, 3 + 1 + 5 + 3);
+    let enc = Encoding::ascii();
+    let mut data = rdw(b"0012ANNA120200101ABBOB 0END");
+    data.extend(rdw(b"0021CARL21999123101200001020XEND"));
+    let spec = ReadSpec {
+        rdw: true,
+        ..ReadSpec::default()
+    };
+    let plan = Plan::new(&layout, &enc, &spec).unwrap();
+    let mut out = Vec::new();
+    dump(&plan, &data, &DumpOptions::default(), &mut out, &mut |e| {
+        panic!("{e}")
+    })
+    .unwrap();
+    assert_eq!(
+        String::from_utf8(out).unwrap(),
+        concat!(
+            r#"{"FAM-NO":1,"MEMBER-COUNT":2,"MEMBER":[{"MEMBER-NAME":"ANNA","EVENT-COUNT":1,"EVENT":[{"EVENT-YMD":20200101,"EVENT-CD":"AB"}]},{"MEMBER-NAME":"BOB","EVENT-COUNT":0,"EVENT":[]}],"TRAILER-MARK":"END"}"#,
+            "\n",
+            r#"{"FAM-NO":2,"MEMBER-COUNT":1,"MEMBER":[{"MEMBER-NAME":"CARL","EVENT-COUNT":2,"EVENT":[{"EVENT-YMD":19991231,"EVENT-CD":"01"},{"EVENT-YMD":20000102,"EVENT-CD":"0X"}]}],"TRAILER-MARK":"END"}"#,
+            "\n"
+        )
+    );
+    // The writer places the elements the same way: decoded values write back to the bytes.
+    let result = read_all(&plan, &data, DecodeOptions::default());
+    let mut w = RecordWriter::new(rec, &enc);
+    w.pad_to = None;
+    for r in &result.records {
+        assert_eq!(w.write(&r.value).unwrap(), r.bytes);
+    }
+}
+
+#[test]
+fn nested_odo_in_a_fixed_table_and_its_problems() {
+    let layout = parse_copybook(
+        "01 R.\n 05 SLOT OCCURS 2.\n  10 N PIC 9.\n  10 V PIC X(2) OCCURS 0 TO 3 DEPENDING ON N.\n 05 TAIL PIC X(2).\n",
+        SourceFormat::Free,
+    )
+    .unwrap();
+    let enc = Encoding::ascii();
+    let spec = ReadSpec {
+        rdw: true,
+        ..ReadSpec::default()
+    };
+    let plan = Plan::new(&layout, &enc, &spec).unwrap();
+    let result = read_all(&plan, &rdw(b"2aabb0zz"), DecodeOptions::default());
+    assert_eq!(
+        result.records[0].value.to_json(),
+        r#"{"SLOT":[{"N":2,"V":["aa","bb"]},{"N":0,"V":[]}],"TAIL":"zz"}"#
+    );
+    // The second element's count is out of range: named with its element, at its offset.
+    let result = read_all(&plan, &rdw(b"1aa7bbccddzz"), DecodeOptions::default());
+    assert_eq!(result.records.len(), 0);
+    let e = &result.errors[0];
+    assert_eq!(e.field.as_deref(), Some("SLOT(2).V"));
+    assert_eq!(e.offset, 4 + 4);
+    assert!(e.message.contains("is 7"), "{}", e.message);
+}
+
+#[test]
+fn odo_object_inside_another_table_is_refused() {
+    let err = parse_copybook(
+        "01 R.\n 05 G OCCURS 2.\n  10 N PIC 9.\n 05 V PIC X OCCURS 0 TO 3 DEPENDING ON N.\n",
+        SourceFormat::Free,
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("inside a table"), "{err}");
+}
