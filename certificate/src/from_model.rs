@@ -4,6 +4,8 @@
 
 use runtime::model::{FuhyoEntry, Jiko, Koseki, KosekiDate, KosekiStatus, Person};
 
+use crate::issue::JikoSelection;
+use crate::layout::IchibuSelection;
 use crate::view::{
     FuhyoAddressView, FuhyoPersonView, FuhyoView, Item, JikoView, KosekiView, MemberView,
 };
@@ -63,6 +65,74 @@ pub fn member_index(k: &Koseki, person_id: i64) -> Option<usize> {
     let mut persons: Vec<&Person> = k.persons.iter().collect();
     persons.sort_by_key(|p| p.kisai_jun);
     persons.iter().position(|p| p.id == person_id)
+}
+
+/// A 一部事項証明書's selection as indices into [`koseki_view`]. Refuses (with the reason, for
+/// the clerk) a person who is not in this 戸籍, a 事項 id or title that matches nothing, and a
+/// selection that picks nothing.
+pub fn ichibu_selection(k: &Koseki, sel: &JikoSelection) -> Result<IchibuSelection, String> {
+    let chosen = |j: &Jiko| {
+        sel.jiko_ids.contains(&j.id) || sel.jiko_titles.iter().any(|t| t == j.kind.label())
+    };
+    let mut persons: Vec<&Person> = k.persons.iter().collect();
+    persons.sort_by_key(|p| p.kisai_jun);
+    if let Some(pid) = sel
+        .persons
+        .iter()
+        .find(|&&pid| !persons.iter().any(|p| p.id == pid))
+    {
+        return Err(format!("person {pid} is not in 戸籍 {}", k.id));
+    }
+    let koseki_jiko: Vec<usize> = (0..k.jiko.len()).filter(|&i| chosen(&k.jiko[i])).collect();
+    let mut members = Vec::new();
+    for (i, p) in persons.iter().enumerate() {
+        let jiko: Vec<usize> = (0..p.mibun_jiko.len())
+            .filter(|&j| chosen(&p.mibun_jiko[j]))
+            .collect();
+        let wanted = if sel.persons.is_empty() {
+            !jiko.is_empty()
+        } else {
+            sel.persons.contains(&p.id)
+        };
+        if wanted {
+            members.push((i, jiko));
+        }
+    }
+    // Every id and title asked for must appear in what is printed.
+    let printed = || {
+        koseki_jiko.iter().map(|&i| &k.jiko[i]).chain(
+            members
+                .iter()
+                .flat_map(|(i, js)| js.iter().map(|&j| &persons[*i].mibun_jiko[j])),
+        )
+    };
+    if let Some(id) = sel
+        .jiko_ids
+        .iter()
+        .find(|&&id| !printed().any(|j| j.id == id))
+    {
+        return Err(format!(
+            "事項 {id} is not among the chosen persons' 事項 in 戸籍 {}",
+            k.id
+        ));
+    }
+    if let Some(t) = sel
+        .jiko_titles
+        .iter()
+        .find(|t| !printed().any(|j| j.kind.label() == t.as_str()))
+    {
+        return Err(format!(
+            "no 事項 {t} among the chosen persons in 戸籍 {}",
+            k.id
+        ));
+    }
+    if koseki_jiko.is_empty() && members.is_empty() {
+        return Err("一部事項証明書: choose at least one person or 事項".into());
+    }
+    Ok(IchibuSelection {
+        koseki_jiko,
+        members,
+    })
 }
 
 /// The 附票 of a 戸籍: one block per member (in 記載順, then unlinked names), each with its

@@ -36,6 +36,27 @@ pub struct IssueRequest {
     /// window, postal, cli …
     pub channel: String,
     pub fuhyo_options: FuhyoOptions,
+    /// 一部事項証明書: which members and 事項 (other kinds ignore it).
+    pub selection: JikoSelection,
+}
+
+/// What a 一部事項証明書 certifies, in the store's terms. A 事項 is chosen by its id or by its
+/// title; a member is printed when chosen by id, or (no ids given) when any of their 身分事項
+/// is chosen.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct JikoSelection {
+    /// Members by person id, printed in 記載順.
+    pub persons: Vec<i64>,
+    /// 事項 by id (戸籍事項 or 身分事項).
+    pub jiko_ids: Vec<i64>,
+    /// 事項 by title (出生, 婚姻, 戸籍改製 …).
+    pub jiko_titles: Vec<String>,
+}
+
+impl JikoSelection {
+    pub fn is_empty(&self) -> bool {
+        self.persons.is_empty() && self.jiko_ids.is_empty() && self.jiko_titles.is_empty()
+    }
 }
 
 /// A finished issuance.
@@ -275,6 +296,11 @@ pub fn build_text(
             })?;
             layout::kojin(&from_model::koseki_view(&k), &[idx], &iss)
         }
+        CertificateKind::Ichibu => {
+            let selection =
+                from_model::ichibu_selection(&k, &req.selection).map_err(IssueError::Request)?;
+            layout::ichibu(&from_model::koseki_view(&k), &selection, &iss)
+        }
         CertificateKind::Fuhyo => {
             let entries = store.fuhyo(k.id)?;
             layout::fuhyo(
@@ -292,6 +318,7 @@ fn store_kind(k: CertificateKind) -> StoreKind {
     match k {
         CertificateKind::Zenbu => StoreKind::Zenbu,
         CertificateKind::Kojin => StoreKind::Kojin,
+        CertificateKind::Ichibu => StoreKind::Ichibu,
         CertificateKind::Fuhyo => StoreKind::Fuhyo,
         CertificateKind::ImageCopy => StoreKind::ImageCopy,
     }

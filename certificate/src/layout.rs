@@ -24,6 +24,8 @@ pub enum CertificateKind {
     Zenbu,
     /// 個人事項証明書.
     Kojin,
+    /// 一部事項証明書: chosen members and chosen 事項.
+    Ichibu,
     /// 戸籍の附票の写し.
     Fuhyo,
     /// 謄本 of an image register (除籍・改製原戸籍 held as images).
@@ -36,6 +38,7 @@ impl CertificateKind {
         match self {
             CertificateKind::Zenbu => "全部事項証明",
             CertificateKind::Kojin => "個人事項証明",
+            CertificateKind::Ichibu => "一部事項証明",
             CertificateKind::Fuhyo => "附票の写し",
             CertificateKind::ImageCopy => "謄本",
         }
@@ -46,16 +49,18 @@ impl CertificateKind {
         match self {
             CertificateKind::Zenbu => "全部事項証明書",
             CertificateKind::Kojin => "個人事項証明書",
+            CertificateKind::Ichibu => "一部事項証明書",
             CertificateKind::Fuhyo => "戸籍の附票の写し",
             CertificateKind::ImageCopy => "謄本（画像）",
         }
     }
 
-    /// `zenbu`, `kojin`, `fuhyo`, `image` (command line and URLs).
+    /// `zenbu`, `kojin`, `ichibu`, `fuhyo`, `image` (command line and URLs).
     pub fn code(self) -> &'static str {
         match self {
             CertificateKind::Zenbu => "zenbu",
             CertificateKind::Kojin => "kojin",
+            CertificateKind::Ichibu => "ichibu",
             CertificateKind::Fuhyo => "fuhyo",
             CertificateKind::ImageCopy => "image",
         }
@@ -65,6 +70,7 @@ impl CertificateKind {
         [
             CertificateKind::Zenbu,
             CertificateKind::Kojin,
+            CertificateKind::Ichibu,
             CertificateKind::Fuhyo,
             CertificateKind::ImageCopy,
         ]
@@ -221,6 +227,11 @@ fn opt_item(tag: &str, value: &Option<String>) -> Option<String> {
 }
 
 fn push_member(out: &mut Vec<String>, m: &MemberView) {
+    push_member_with(out, m, &m.mibun_jiko.iter().collect::<Vec<_>>());
+}
+
+/// A member's header, then only `mibun_jiko` (the 身分事項 heading only when there are some).
+fn push_member_with(out: &mut Vec<String>, m: &MemberView, mibun_jiko: &[&JikoView]) {
     let indent = spaces(ITEM_INDENT);
     out.extend(wrap(
         &format!("{PERSON_LEAD}【名】"),
@@ -259,9 +270,9 @@ fn push_member(out: &mut Vec<String>, m: &MemberView) {
                 .map(|l| l.trim_end_matches('　').to_string()),
         );
     }
-    if !m.mibun_jiko.is_empty() {
+    if !mibun_jiko.is_empty() {
         out.push("身分事項".to_string());
-        for j in &m.mibun_jiko {
+        for j in mibun_jiko {
             push_jiko(out, j);
         }
     }
@@ -278,7 +289,7 @@ fn ninshobun(kind: CertificateKind, closed: bool, register_kind: &str) -> String
             format!("これは、{koseki}に記録されている事項の全部を証明した書面である。")
         }
         // domain.md §3.7 gives this wording for 個人事項/一部事項 and asks to verify it.
-        CertificateKind::Kojin => {
+        CertificateKind::Kojin | CertificateKind::Ichibu => {
             format!("これは、{koseki}中の記録事項の一部を証明した書面である。")
         }
         CertificateKind::Fuhyo => {
@@ -394,6 +405,49 @@ pub fn kojin(koseki: &KosekiView, members: &[usize], iss: &Issuance<'_>) -> Cert
         CertificateKind::Kojin,
         body,
         trailer(CertificateKind::Kojin, koseki.closed, "", iss),
+    )
+}
+
+/// What a 一部事項証明書 certifies, as indices into a [`KosekiView`]: the chosen 戸籍事項 and,
+/// for each chosen member, the chosen 身分事項 (none: the member's header alone).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct IchibuSelection {
+    /// Indices into `koseki_jiko`.
+    pub koseki_jiko: Vec<usize>,
+    /// (index into `members`, indices into that member's `mibun_jiko`), printed in this order.
+    pub members: Vec<(usize, Vec<usize>)>,
+}
+
+/// 一部事項証明書: the 本籍 and 筆頭者 header, then only the selected 戸籍事項 and members with
+/// their selected 身分事項. Out-of-range indices are ignored.
+pub fn ichibu(
+    koseki: &KosekiView,
+    selection: &IchibuSelection,
+    iss: &Issuance<'_>,
+) -> CertificateText {
+    let mut body = Vec::new();
+    push_header(&mut body, &koseki.honseki, &koseki.hittosha);
+    let koseki_jiko: Vec<JikoView> = selection
+        .koseki_jiko
+        .iter()
+        .filter_map(|&i| koseki.koseki_jiko.get(i).cloned())
+        .collect();
+    push_koseki_jiko(&mut body, &koseki_jiko);
+    let members = selection
+        .members
+        .iter()
+        .filter_map(|(i, jiko)| koseki.members.get(*i).map(|m| (m, jiko)));
+    for (n, (m, jiko)) in members.enumerate() {
+        if n > 0 {
+            body.push(separator());
+        }
+        let chosen: Vec<&JikoView> = jiko.iter().filter_map(|&j| m.mibun_jiko.get(j)).collect();
+        push_member_with(&mut body, m, &chosen);
+    }
+    paginate(
+        CertificateKind::Ichibu,
+        body,
+        trailer(CertificateKind::Ichibu, koseki.closed, "", iss),
     )
 }
 

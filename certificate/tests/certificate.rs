@@ -185,39 +185,31 @@ pub fn yamabuki() -> KosekiView {
     }
 }
 
-fn signature() -> Signature {
-    Signature {
-        office: "架空県みなと市長".into(),
-        mayor_name: "港　　太　郎".into(),
-        issue_date: "令和８年１０月１日".into(),
+/// The office of domain.md §3.7's example.
+static SIGNATURE: std::sync::LazyLock<Signature> = std::sync::LazyLock::new(|| Signature {
+    office: "架空県みなと市長".into(),
+    mayor_name: "港　　太　郎".into(),
+    issue_date: "令和８年１０月１日".into(),
+});
+
+/// What the trailer prints, with 発行番号 `n`.
+fn iss(n: u64) -> Issuance<'static> {
+    Issuance {
+        issue_number: n,
+        signature: &SIGNATURE,
     }
 }
 
 #[test]
 fn zenbu_matches_domain_example() {
-    let sig = signature();
-    let text = layout::zenbu(
-        &yamabuki(),
-        &Issuance {
-            issue_number: 123,
-            signature: &sig,
-        },
-    );
+    let text = layout::zenbu(&yamabuki(), &iss(123));
     assert_eq!(text.pages.len(), 2);
     golden("zenbu_yamabuki.txt", &text.text());
 }
 
 #[test]
 fn kojin_prints_only_the_chosen_member() {
-    let sig = signature();
-    let text = layout::kojin(
-        &yamabuki(),
-        &[2],
-        &Issuance {
-            issue_number: 124,
-            signature: &sig,
-        },
-    );
+    let text = layout::kojin(&yamabuki(), &[2], &iss(124));
     let all = text.text();
     assert!(all.contains("【名】陽菜"));
     assert!(!all.contains("【名】翔太"));
@@ -226,8 +218,34 @@ fn kojin_prints_only_the_chosen_member() {
 }
 
 #[test]
+fn ichibu_prints_only_the_chosen_members_and_jiko() {
+    // 誠一 and 陽菜 with their 婚姻 only; 由美 and 翔太, 出生 and the 戸籍事項 left out.
+    let selection = layout::IchibuSelection {
+        koseki_jiko: vec![],
+        members: vec![(0, vec![1]), (2, vec![1]), (9, vec![0])],
+    };
+    let text = layout::ichibu(&yamabuki(), &selection, &iss(126));
+    let all = text.text();
+    assert!(all.contains("【名】誠一") && all.contains("【名】陽菜"));
+    assert!(!all.contains("【名】由美") && !all.contains("【名】翔太"));
+    assert!(all.contains("【婚姻日】令和６年１０月１日") && all.contains("│除　籍│"));
+    assert!(!all.contains("出　　生") && !all.contains("戸籍事項"));
+    assert!(all.contains("一部事項証明"));
+    assert!(all.contains("これは、戸籍中の記録事項の一部を証明した書面である。"));
+    golden("ichibu_yamabuki_konin.txt", &all);
+
+    // A member alone prints the person header without a 身分事項 heading.
+    let header_only = layout::IchibuSelection {
+        koseki_jiko: vec![0],
+        members: vec![(3, vec![])],
+    };
+    let all = layout::ichibu(&yamabuki(), &header_only, &iss(127)).text();
+    assert!(all.contains("戸籍改製") && all.contains("【名】翔太"));
+    assert!(!all.contains("身分事項"), "{all}");
+}
+
+#[test]
 fn fuhyo_copy_with_and_without_koseki_hyoji() {
-    let sig = signature();
     let view = FuhyoView {
         honseki: "架空県みなと市中央町一丁目２０番地".into(),
         hittosha: "山吹　誠一".into(),
@@ -259,10 +277,7 @@ fn fuhyo_copy_with_and_without_koseki_hyoji() {
             },
         ],
     };
-    let iss = Issuance {
-        issue_number: 125,
-        signature: &sig,
-    };
+    let iss = iss(125);
     let plain = layout::fuhyo(&view, FuhyoOptions::default(), &iss).text();
     assert!(!plain.contains("本　　籍"));
     assert!(!plain.contains("１２３４５６７８９０１"));
@@ -281,19 +296,12 @@ fn fuhyo_copy_with_and_without_koseki_hyoji() {
 
 #[test]
 fn long_koseki_breaks_pages_and_keeps_trailer_whole() {
-    let sig = signature();
     let mut k = yamabuki();
     let extra = k.members[3].clone();
     for _ in 0..10 {
         k.members.push(extra.clone());
     }
-    let text = layout::zenbu(
-        &k,
-        &Issuance {
-            issue_number: 9,
-            signature: &sig,
-        },
-    );
+    let text = layout::zenbu(&k, &iss(9));
     let n = text.pages.len();
     assert!(n >= 3);
     for (i, page) in text.pages.iter().enumerate() {
@@ -315,15 +323,11 @@ fn long_koseki_breaks_pages_and_keeps_trailer_whole() {
 
 #[test]
 fn image_copy_has_one_page_per_image_and_a_certification_page() {
-    let sig = signature();
     let text = layout::image_copy(
         "架空県みなと市中央町二丁目１番地　山吹吉蔵",
         "改製原戸籍",
         3,
-        &Issuance {
-            issue_number: 7,
-            signature: &sig,
-        },
+        &iss(7),
     );
     assert_eq!(text.pages.len(), 4);
     assert!(
@@ -340,23 +344,15 @@ use std::process::Command;
 
 use certificate::{CertFont, PdfAssets};
 
-fn poppler(tool: &str, pdf: &std::path::Path, extra: &[&str]) -> String {
-    let out = Command::new(tool)
-        .args(extra)
-        .arg(pdf)
-        .args(if tool == "pdftotext" {
-            vec!["-"]
-        } else {
-            vec![]
-        })
-        .output()
-        .unwrap_or_else(|e| panic!("{tool} (poppler-utils, installed by setup): {e}"));
-    assert!(
-        out.status.success(),
-        "{tool}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
+#[path = "support/poppler.rs"]
+mod poppler;
+use poppler::{assert_ipamj_subset_embedded, pdf_pages, pdf_text};
+
+/// Write `pdf` into `dir` as `name` for poppler to read.
+fn save(dir: &tempfile::TempDir, name: &str, pdf: &[u8]) -> std::path::PathBuf {
+    let path = dir.path().join(name);
+    std::fs::write(&path, pdf).unwrap();
+    path
 }
 
 /// A character whose Moji_Joho IVS picks a glyph other than its default one in IPAmj.
@@ -381,20 +377,12 @@ fn pdf_embeds_ipamj_subset_and_extracts_exact_text() {
     let ivs = ivs_pair(&font);
     let mut k = yamabuki();
     k.members[3].mei = format!("{ivs}太");
-    let sig = signature();
-    let text = layout::zenbu(
-        &k,
-        &Issuance {
-            issue_number: 123,
-            signature: &sig,
-        },
-    );
+    let text = layout::zenbu(&k, &iss(123));
     let pdf = certificate::pdf::render(&text, &font, &PdfAssets::default()).unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("zenbu.pdf");
-    std::fs::write(&path, &pdf).unwrap();
+    let path = save(&dir, "zenbu.pdf", &pdf);
 
-    let fonts = poppler("pdffonts", &path, &[]);
+    let fonts = assert_ipamj_subset_embedded(&path);
     let row = fonts
         .lines()
         .find(|l| l.contains("IPAmj"))
@@ -411,7 +399,8 @@ fn pdf_embeds_ipamj_subset_and_extracts_exact_text() {
         pdf.len()
     );
 
-    let extracted = poppler("pdftotext", &path, &["-enc", "UTF-8"]);
+    assert_eq!(pdf_pages(&path), 2);
+    let extracted = pdf_text(&path);
     for needle in [
         "全部事項証明",
         "山吹",
@@ -449,14 +438,7 @@ fn missing_glyph_is_an_error_not_a_substitute() {
 #[test]
 fn pdf_is_deterministic() {
     let font = CertFont::ipamj().unwrap();
-    let sig = signature();
-    let text = layout::zenbu(
-        &yamabuki(),
-        &Issuance {
-            issue_number: 1,
-            signature: &sig,
-        },
-    );
+    let text = layout::zenbu(&yamabuki(), &iss(1));
     let a = certificate::pdf::render(&text, &font, &PdfAssets::default()).unwrap();
     let b = certificate::pdf::render(&text, &font, &PdfAssets::default()).unwrap();
     assert_eq!(a, b);
@@ -466,14 +448,7 @@ fn pdf_is_deterministic() {
 #[ignore = "writes /tmp/cert-sample.pdf for a human to look at"]
 fn write_sample_pdf() {
     let font = CertFont::ipamj().unwrap();
-    let sig = signature();
-    let text = layout::zenbu(
-        &yamabuki(),
-        &Issuance {
-            issue_number: 123,
-            signature: &sig,
-        },
-    );
+    let text = layout::zenbu(&yamabuki(), &iss(123));
     std::fs::write(
         "/tmp/cert-sample.pdf",
         certificate::pdf::render(&text, &font, &PdfAssets::default()).unwrap(),
@@ -510,29 +485,27 @@ fn req(
         fee_yen: None,
         channel: "window".into(),
         fuhyo_options: Opts::default(),
+        selection: Default::default(),
     }
+}
+
+/// Issue `req` from `store` as clerk at terminal T01.
+fn issued(store: &runtime::Store, req: IssueRequest) -> issue::Issued {
+    let font = CertFont::ipamj().expect("IPAmj明朝 installed by setup");
+    issue::issue(store, &font, &req, "clerk", "T01").unwrap()
 }
 
 #[test]
 fn issuing_records_number_fee_and_pdf_hash() {
     let (dir, store) = demo();
-    let font = CertFont::ipamj().unwrap();
-    let a = issue::issue(
+    let a = issued(
         &store,
-        &font,
-        &req(layout::CertificateKind::Zenbu, Some(1), None, None),
-        "clerk",
-        "T01",
-    )
-    .unwrap();
-    let b = issue::issue(
+        req(layout::CertificateKind::Zenbu, Some(1), None, None),
+    );
+    let b = issued(
         &store,
-        &font,
-        &req(layout::CertificateKind::Fuhyo, Some(1), None, None),
-        "clerk",
-        "T01",
-    )
-    .unwrap();
+        req(layout::CertificateKind::Fuhyo, Some(1), None, None),
+    );
     assert_eq!(a.record.hakko_no, "0000001");
     assert_eq!(b.record.hakko_no, "0000002");
     assert!(a.text.text().contains("発行番号　００００００１"));
@@ -544,29 +517,22 @@ fn issuing_records_number_fee_and_pdf_hash() {
         log[1].pdf_sha256.as_deref(),
         Some(runtime::util::sha256_hex(&a.pdf).as_str())
     );
-    let path = dir.path().join("a.pdf");
-    std::fs::write(&path, &a.pdf).unwrap();
-    let t = poppler("pdftotext", &path, &["-enc", "UTF-8"]);
+    let path = save(&dir, "a.pdf", &a.pdf);
+    let t = pdf_text(&path);
     assert!(t.contains("山吹") && t.contains("００００００１"), "{t}");
 }
 
 #[test]
 fn ivs_and_local_gaiji_names_print() {
     let (dir, store) = demo();
-    let font = CertFont::ipamj().unwrap();
     // 戸籍 2: 渡邊󠄈 (IVS) and a child whose 名 has the local gaiji U+E000.
-    let out = issue::issue(
+    let out = issued(
         &store,
-        &font,
-        &req(layout::CertificateKind::Zenbu, Some(2), None, None),
-        "clerk",
-        "T01",
-    )
-    .unwrap();
+        req(layout::CertificateKind::Zenbu, Some(2), None, None),
+    );
     assert!(out.text.text().contains("渡邊\u{E0108}"));
-    let path = dir.path().join("w.pdf");
-    std::fs::write(&path, &out.pdf).unwrap();
-    let t = poppler("pdftotext", &path, &["-enc", "UTF-8"]);
+    let path = save(&dir, "w.pdf", &out.pdf);
+    let t = pdf_text(&path);
     assert!(t.contains("渡邊\u{E0108}"), "IVS lost:\n{t}");
     assert!(t.contains('\u{E000}'), "local gaiji code point lost:\n{t}");
 }
@@ -574,29 +540,102 @@ fn ivs_and_local_gaiji_names_print() {
 #[test]
 fn kojin_and_image_copy_issue() {
     let (_dir, store) = demo();
-    let font = CertFont::ipamj().unwrap();
     let k = store.koseki(1).unwrap().unwrap();
     let pid = k.persons[2].id;
-    let kojin = issue::issue(
+    let kojin = issued(
         &store,
-        &font,
-        &req(layout::CertificateKind::Kojin, None, Some(pid), None),
-        "clerk",
-        "T01",
-    )
-    .unwrap();
+        req(layout::CertificateKind::Kojin, None, Some(pid), None),
+    );
     assert!(kojin.text.text().contains("【名】陽菜"));
     assert!(!kojin.text.text().contains("【名】翔太"));
-    let img = issue::issue(
+    let img = issued(
         &store,
-        &font,
-        &req(layout::CertificateKind::ImageCopy, None, None, Some(1)),
-        "clerk",
-        "T01",
-    )
-    .unwrap();
+        req(layout::CertificateKind::ImageCopy, None, None, Some(1)),
+    );
     assert_eq!(img.text.pages.len(), 3);
     assert_eq!(store.issuances(1).unwrap()[0].request.fee_yen, 750);
+}
+
+#[test]
+fn ichibu_issues_by_jiko_title_or_id_and_refuses_what_matches_nothing() {
+    let (dir, store) = demo();
+    let k = store.koseki(1).unwrap().unwrap();
+    let ichibu = |selection: issue::JikoSelection| IssueRequest {
+        selection,
+        ..req(layout::CertificateKind::Ichibu, Some(1), None, None)
+    };
+    let by_title = issued(
+        &store,
+        ichibu(issue::JikoSelection {
+            jiko_titles: vec!["婚姻".into()],
+            ..Default::default()
+        }),
+    );
+    let text = by_title.text.text();
+    assert!(
+        text.contains("婚　　姻") && !text.contains("出　　生"),
+        "{text}"
+    );
+    assert!(
+        text.contains("【名】誠一") && !text.contains("【名】翔太"),
+        "{text}"
+    );
+    let path = save(&dir, "ichibu.pdf", &by_title.pdf);
+    assert_ipamj_subset_embedded(&path);
+    assert!(pdf_text(&path).contains("これは、戸籍中の記録事項の一部を証明した書面である。"));
+    let record = &store.issuances(1).unwrap()[0];
+    assert_eq!(record.request.kind, runtime::model::CertificateKind::Ichibu);
+    assert_eq!(record.request.fee_yen, 450);
+
+    // One person's one 事項 by id.
+    let mut persons: Vec<_> = k.persons.iter().collect();
+    persons.sort_by_key(|p| p.kisai_jun);
+    let hina = persons[2];
+    let jiko = hina.mibun_jiko.last().unwrap();
+    let by_id = issued(
+        &store,
+        ichibu(issue::JikoSelection {
+            persons: vec![hina.id],
+            jiko_ids: vec![jiko.id],
+            ..Default::default()
+        }),
+    );
+    let text = by_id.text.text();
+    assert!(
+        text.contains("【名】陽菜") && !text.contains("【名】誠一"),
+        "{text}"
+    );
+    assert_eq!(text.matches("身分事項").count(), 1);
+
+    // Nothing chosen, a stranger, an absent title, or another person's 事項: refused, and no
+    // 発行番号 is used up.
+    let font = CertFont::ipamj().unwrap();
+    let before = store.issuances(100).unwrap().len();
+    for bad in [
+        issue::JikoSelection::default(),
+        issue::JikoSelection {
+            persons: vec![999_999],
+            ..Default::default()
+        },
+        issue::JikoSelection {
+            jiko_titles: vec!["養子縁組".into()],
+            ..Default::default()
+        },
+        issue::JikoSelection {
+            persons: vec![persons[3].id],
+            jiko_ids: vec![jiko.id],
+            ..Default::default()
+        },
+    ] {
+        let err = issue::issue(&store, &font, &ichibu(bad.clone()), "clerk", "T01")
+            .err()
+            .unwrap_or_else(|| panic!("{bad:?} was issued"));
+        assert!(
+            matches!(err, issue::IssueError::Request(_)),
+            "{bad:?}: {err}"
+        );
+    }
+    assert_eq!(store.issuances(100).unwrap().len(), before);
 }
 
 #[test]
@@ -604,19 +643,14 @@ fn kojin_and_image_copy_issue() {
 fn timing_issue_zenbu() {
     let (_dir, store) = demo();
     let t0 = std::time::Instant::now();
-    let font = CertFont::ipamj().unwrap();
     eprintln!("font load: {:?}", t0.elapsed());
     let n = 20;
     let t1 = std::time::Instant::now();
     for _ in 0..n {
-        issue::issue(
+        issued(
             &store,
-            &font,
-            &req(layout::CertificateKind::Zenbu, Some(1), None, None),
-            "clerk",
-            "T01",
-        )
-        .unwrap();
+            req(layout::CertificateKind::Zenbu, Some(1), None, None),
+        );
     }
     eprintln!(
         "issue 全部事項 (record + render + hash): {:?} each",
@@ -627,7 +661,6 @@ fn timing_issue_zenbu() {
 #[test]
 fn office_and_seal_are_printed() {
     let (dir, store) = demo();
-    let font = CertFont::ipamj().unwrap();
     let seal = runtime::fixtures::gray_png(64, 64, |x, y| {
         if (x as i32 - 32).pow(2) + (y as i32 - 32).pow(2) < 900 {
             40
@@ -637,21 +670,16 @@ fn office_and_seal_are_printed() {
     });
     issue::set_office(&store, "架空県ひかり市長", "光　　花　子", Some(&seal)).unwrap();
     assert!(issue::set_office(&store, "x", "y", Some(b"not a png")).is_err());
-    let out = issue::issue(
+    let out = issued(
         &store,
-        &font,
-        &req(layout::CertificateKind::Zenbu, Some(1), None, None),
-        "clerk",
-        "T01",
-    )
-    .unwrap();
+        req(layout::CertificateKind::Zenbu, Some(1), None, None),
+    );
     let last = out.text.pages.last().unwrap().last().unwrap().clone();
     assert!(
         last.contains("架空県ひかり市長") && last.contains("光　　花　子"),
         "{last}"
     );
-    let path = dir.path().join("sealed.pdf");
-    std::fs::write(&path, &out.pdf).unwrap();
+    let path = save(&dir, "sealed.pdf", &out.pdf);
     let images = String::from_utf8(
         Command::new("pdfimages")
             .arg("-list")
@@ -667,7 +695,7 @@ fn office_and_seal_are_printed() {
             .any(|l| l.contains(" 64 ") && l.contains("image")),
         "seal image embedded:\n{images}"
     );
-    let text = poppler("pdftotext", &path, &["-enc", "UTF-8"]);
+    let text = pdf_text(&path);
     assert!(
         !text.contains("［職印（電子公印）］"),
         "the seal image replaces the slot text"

@@ -10,7 +10,7 @@ use crate::common::{koseki, run_with_stdin};
 
 // The browser and PDF helpers of web's own tests, shared rather than copied.
 #[allow(dead_code)]
-#[path = "../../web/tests/it/poppler.rs"]
+#[path = "../../certificate/tests/support/poppler.rs"]
 mod poppler;
 #[allow(dead_code)]
 #[path = "../../web/tests/it/webdriver.rs"]
@@ -659,4 +659,50 @@ fn office_command_sets_what_the_next_certificate_prints_and_is_audited() {
     assert_eq!(office.len(), 1, "one logged change:\n{changes}");
     assert!(office[0].to_string().contains("光　　花　子"), "{changes}");
     step(&["audit", "verify", "--db", db, "--key-file", key], &[0]);
+}
+
+#[test]
+fn certificate_command_issues_an_ichibu_of_the_chosen_jiko() {
+    let f = demo();
+    let out = certificate(
+        &f,
+        &["--koseki", "1", "--kind", "ichibu", "--jiko", "婚姻"],
+        "ichibu.pdf",
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let line: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(line["kind"], "ichibu");
+    let text = pdftotext(&f.dir.path().join("ichibu.pdf"));
+    assert!(
+        text.contains("一部事項証明")
+            && text.contains("【婚姻日】")
+            && !text.contains("【出生日】")
+            && text.contains("これは、戸籍中の記録事項の一部を証明した書面である。"),
+        "{text}"
+    );
+    for (args, why) in [
+        (&["--koseki", "1", "--kind", "ichibu"][..], "nothing chosen"),
+        (
+            &["--koseki", "1", "--kind", "zenbu", "--jiko", "婚姻"][..],
+            "--jiko without ichibu",
+        ),
+        (
+            &["--koseki", "1", "--kind", "ichibu", "--jiko", "養子縁組"][..],
+            "no such 事項",
+        ),
+    ] {
+        let out = certificate(&f, args, "bad.pdf");
+        assert_eq!(out.status.code(), Some(2), "{why}");
+    }
+    let store =
+        runtime::Store::open(&f.db, &runtime::Key::read_file(&f.key_file).unwrap()).unwrap();
+    assert_eq!(
+        store.issuances(10).unwrap().len(),
+        1,
+        "refusals use no 発行番号"
+    );
 }

@@ -221,6 +221,7 @@ pub fn koseki(session: &SessionInfo, page: &KosekiPage<'_>, gaiji: &HashSet<char
                     @for (pid, mei, removed) in &page.members {
                         li { a href=(format!("/issue?kind=kojin&person={pid}")) { "個人事項証明書（" (mj_text(mei, gaiji)) @if *removed { "・除籍" } "）" } }
                     }
+                    li { a href=(format!("/issue?kind=ichibu&koseki={}", page.id)) { "一部事項証明書（者・事項を選択）" } }
                     li { a href=(format!("/issue?kind=fuhyo&koseki={}", page.id)) { "戸籍の附票の写し" } }
                 }
             }
@@ -264,6 +265,83 @@ pub struct IssueForm<'a> {
     pub person: Option<i64>,
     pub image: Option<i64>,
     pub fee: u32,
+    /// 一部事項証明書: what can be chosen.
+    pub choices: Option<IchibuChoices>,
+}
+
+/// One 事項 offered for a 一部事項証明書.
+pub struct JikoChoice {
+    pub id: i64,
+    pub title: String,
+    /// Its first 【】 item, to tell like 事項 apart.
+    pub summary: String,
+}
+
+/// One member offered for a 一部事項証明書, with their 身分事項.
+pub struct MemberChoice {
+    pub person_id: i64,
+    pub mei: String,
+    pub removed: bool,
+    pub jiko: Vec<JikoChoice>,
+}
+
+pub struct IchibuChoices {
+    pub koseki_jiko: Vec<JikoChoice>,
+    pub members: Vec<MemberChoice>,
+}
+
+fn jiko_choice(j: &runtime::model::Jiko) -> JikoChoice {
+    JikoChoice {
+        id: j.id,
+        title: j.kind.label().to_string(),
+        summary: j
+            .items
+            .first()
+            .map(|i| format!("【{}】{}", i.tag, i.value.text))
+            .unwrap_or_default(),
+    }
+}
+
+/// The persons (記載順) and 事項 of a 戸籍, to choose from.
+pub fn ichibu_choices(k: &runtime::model::Koseki) -> IchibuChoices {
+    let mut persons: Vec<_> = k.persons.iter().collect();
+    persons.sort_by_key(|p| p.kisai_jun);
+    IchibuChoices {
+        koseki_jiko: k.jiko.iter().map(jiko_choice).collect(),
+        members: persons
+            .into_iter()
+            .map(|p| MemberChoice {
+                person_id: p.id,
+                mei: p.name.mei.text.clone(),
+                removed: p.removed,
+                jiko: p.mibun_jiko.iter().map(jiko_choice).collect(),
+            })
+            .collect(),
+    }
+}
+
+fn ichibu_fields(c: &IchibuChoices, gaiji: &HashSet<char>) -> Markup {
+    html! {
+        p { "証明する者と事項を選んでください（事項だけを選ぶと、その事項のある者が記載されます）。" }
+        @if !c.koseki_jiko.is_empty() {
+            fieldset {
+                legend { "戸籍事項" }
+                @for j in &c.koseki_jiko {
+                    p { label { input type="checkbox" name="sj" value=(j.id); " " (j.title) "　" (mj_text(&j.summary, gaiji)) } }
+                }
+            }
+        }
+        @for m in &c.members {
+            fieldset {
+                legend {
+                    label { input type="checkbox" name="sp" value=(m.person_id); " " (mj_text(&m.mei, gaiji)) @if m.removed { "（除籍）" } }
+                }
+                @for j in &m.jiko {
+                    p { label { input type="checkbox" name="sj" value=(j.id); " " (j.title) "　" (mj_text(&j.summary, gaiji)) } }
+                }
+            }
+        }
+    }
 }
 
 pub fn issue_form(session: &SessionInfo, f: &IssueForm<'_>, gaiji: &HashSet<char>) -> Markup {
@@ -289,6 +367,7 @@ pub fn issue_form(session: &SessionInfo, f: &IssueForm<'_>, gaiji: &HashSet<char
                 }
                 p { label for="requester" { "請求者氏名" } input id="requester" name="requester" required; }
                 p { label for="fee" { "手数料（円）" } input id="fee" name="fee" value=(f.fee) inputmode="numeric" pattern="[0-9]{1,6}"; " 公用は0円" }
+                @if let Some(c) = &f.choices { (ichibu_fields(c, gaiji)) }
                 @if f.kind == "fuhyo" {
                     p { label { input type="checkbox" name="show_hyoji" value="1"; " 本籍・筆頭者を記載" } }
                     p { label { input type="checkbox" name="show_code" value="1"; " 住民票コードを記載" } }

@@ -725,6 +725,54 @@ struct IssueParams {
     show_code: String,
 }
 
+impl IssueParams {
+    /// The form's fields from its pairs; `sp` (person) and `sj` (事項) repeat, one per ticked
+    /// box of the 一部事項 form, so the form is read as pairs rather than as a struct.
+    fn from_pairs(pairs: &[(String, String)]) -> (IssueParams, Vec<String>, Vec<String>) {
+        let mut p = IssueParams::default();
+        let (mut persons, mut jiko) = (Vec::new(), Vec::new());
+        for (k, v) in pairs {
+            let field = match k.as_str() {
+                "kind" => &mut p.kind,
+                "koseki" => &mut p.koseki,
+                "person" => &mut p.person,
+                "image" => &mut p.image,
+                "csrf" => &mut p.csrf,
+                "kubun" => &mut p.kubun,
+                "requester" => &mut p.requester,
+                "fee" => &mut p.fee,
+                "show_hyoji" => &mut p.show_hyoji,
+                "show_code" => &mut p.show_code,
+                "sp" => {
+                    persons.push(v.clone());
+                    continue;
+                }
+                "sj" => {
+                    jiko.push(v.clone());
+                    continue;
+                }
+                _ => continue,
+            };
+            *field = v.clone();
+        }
+        (p, persons, jiko)
+    }
+}
+
+/// The ticked persons and 事項 of the 一部事項 form, as ids.
+fn selection(persons: &[String], jiko: &[String]) -> Result<issue::JikoSelection, &'static str> {
+    let ids = |v: &[String]| -> Result<Vec<i64>, &'static str> {
+        v.iter()
+            .map(|s| s.trim().parse().map_err(|_| "選択が不正です。"))
+            .collect()
+    };
+    Ok(issue::JikoSelection {
+        persons: ids(persons)?,
+        jiko_ids: ids(jiko)?,
+        jiko_titles: Vec::new(),
+    })
+}
+
 fn id_param(s: &str) -> Result<Option<i64>, ()> {
     if s.trim().is_empty() {
         Ok(None)
@@ -768,6 +816,7 @@ fn issue_request(p: &IssueParams) -> Result<IssueRequest, &'static str> {
             show_koseki_hyoji: p.show_hyoji == "1",
             show_juminhyo_code: p.show_code == "1",
         },
+        selection: issue::JikoSelection::default(),
     })
 }
 
@@ -790,15 +839,27 @@ async fn issue_form(
             );
         }
     };
+    if req.kind == CertificateKind::Ichibu && req.koseki_id.is_none() {
+        return html(
+            StatusCode::BAD_REQUEST,
+            pages::message(
+                "発行できません",
+                Some(&ctx.info),
+                "一部事項証明書は戸籍を指定して発行します。",
+            ),
+        );
+    }
     let r2 = req.clone();
+    type Target = (String, bool, Option<pages::IchibuChoices>);
     let target = blocking(
         &state,
-        move |_, s| -> Result<Option<(String, bool)>, runtime::StoreError> {
+        move |_, s| -> Result<Option<Target>, runtime::StoreError> {
             if let Some(i) = r2.image_register_id {
                 return Ok(s.image_register(i)?.map(|r| {
                     (
                         format!("{}　{}", r.honseki.display.text, r.hittosha.display()),
                         true,
+                        None,
                     )
                 }));
             }
@@ -818,14 +879,16 @@ async fn issue_form(
                 .and_then(|pid| k.persons.iter().find(|p| p.id == pid))
                 .map(|p| format!("　（{}）", p.name.display()))
                 .unwrap_or_default();
+            let choices = (r2.kind == CertificateKind::Ichibu).then(|| pages::ichibu_choices(&k));
             Ok(Some((
                 format!("{}　{}{who}", k.honseki.display.text, k.hittosha.display()),
                 k.status != runtime::model::KosekiStatus::Genzai,
+                choices,
             )))
         },
     )
     .await;
-    let (label, closed) = match target {
+    let (label, closed, choices) = match target {
         Ok(Some(t)) => t,
         Ok(None) => {
             return html(
@@ -843,6 +906,7 @@ async fn issue_form(
         person: req.person_id,
         image: req.image_register_id,
         fee: issue::standard_fee(req.kind, closed, RequesterKubun::Honnin),
+        choices,
     };
     html(
         StatusCode::OK,
@@ -854,16 +918,21 @@ async fn issue_submit(
     State(state): State<Shared>,
     method: Method,
     headers: HeaderMap,
-    Form(p): Form<IssueParams>,
+    Form(pairs): Form<Vec<(String, String)>>,
 ) -> Response {
     let ctx = match guard(&state, &headers, &method, Permission::IssueCertificate).await {
         Ok(c) => c,
         Err(r) => return r,
     };
+    let (p, persons, jiko) = IssueParams::from_pairs(&pairs);
     if let Err(r) = check_csrf(&ctx, &p.csrf) {
         return r;
     }
-    let req = match issue_request(&p) {
+    let req = issue_request(&p).and_then(|mut r| {
+        r.selection = selection(&persons, &jiko)?;
+        Ok(r)
+    });
+    let req = match req {
         Ok(r) if !r.requester_name.is_empty() => r,
         Ok(_) => {
             return html(
@@ -906,6 +975,7 @@ async fn issue_submit(
                         "requester": req.requester_name,
                         "fee_yen": out.record.request.fee_yen,
                         "pdf_sha256": out.record.pdf_sha256,
+                        "selection": (req.kind == CertificateKind::Ichibu).then_some(&req.selection),
                     }),
                 })?;
                 Ok(out)

@@ -23,9 +23,19 @@ pub struct Args {
     /// An image register's id (kind image).
     #[arg(long)]
     image: Option<i64>,
-    /// zenbu (全部事項), kojin (個人事項), fuhyo (附票の写し), image (画像の謄本).
-    #[arg(long, value_parser = ["zenbu", "kojin", "fuhyo", "image"])]
+    /// zenbu (全部事項), kojin (個人事項), ichibu (一部事項), fuhyo (附票の写し), image (画像の謄本).
+    #[arg(long, value_parser = ["zenbu", "kojin", "ichibu", "fuhyo", "image"])]
     kind: String,
+    /// ichibu: a member to certify, by person id (repeat for more; --person counts too).
+    /// Without any, the members that have a chosen 身分事項 are certified.
+    #[arg(long = "member", value_name = "ID")]
+    members: Vec<i64>,
+    /// ichibu: the 事項 to certify by title, e.g. 婚姻 or 戸籍改製 (repeatable).
+    #[arg(long = "jiko", value_name = "TITLE")]
+    jiko_titles: Vec<String>,
+    /// ichibu: a 事項 to certify by id (repeatable).
+    #[arg(long = "jiko-id", value_name = "ID")]
+    jiko_ids: Vec<i64>,
     /// Where to write the PDF.
     #[arg(long)]
     out: PathBuf,
@@ -62,6 +72,25 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     if kind == certificate::CertificateKind::ImageCopy && args.image.is_none() {
         anyhow::bail!("--kind image needs --image ID");
     }
+    let selection = issue::JikoSelection {
+        persons: args
+            .person
+            .into_iter()
+            .chain(args.members.clone())
+            .collect(),
+        jiko_ids: args.jiko_ids.clone(),
+        jiko_titles: args.jiko_titles.clone(),
+    };
+    if kind == certificate::CertificateKind::Ichibu && selection.is_empty() {
+        anyhow::bail!(
+            "--kind ichibu needs what to certify: --person/--member ID, --jiko TITLE or --jiko-id ID"
+        );
+    }
+    if kind != certificate::CertificateKind::Ichibu
+        && !(args.members.is_empty() && args.jiko_titles.is_empty() && args.jiko_ids.is_empty())
+    {
+        anyhow::bail!("--member, --jiko and --jiko-id go with --kind ichibu");
+    }
     let requester_kubun = RequesterKubun::from_label(&args.kubun).with_context(|| {
         format!(
             "--kubun {:?}: use 本人等, 第三者, 職務上 or 公用",
@@ -81,6 +110,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             show_koseki_hyoji: args.show_koseki_hyoji,
             show_juminhyo_code: args.show_juminhyo_code,
         },
+        selection,
     };
     let font = certificate::CertFont::ipamj()?;
     let user = format!(
@@ -112,6 +142,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 "fee_yen": out.record.request.fee_yen,
                 "channel": args.channel,
                 "pdf_sha256": out.record.pdf_sha256,
+                "selection": (kind == certificate::CertificateKind::Ichibu).then_some(&req.selection),
             }),
         })?;
         Ok(out)

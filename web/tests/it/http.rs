@@ -560,3 +560,90 @@ async fn image_register_pages_and_certified_copy() {
     }
     assert_eq!(env.store().issuances(10).unwrap().len(), 3);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ichibu_form_offers_persons_and_jiko_and_issues_the_ticked_ones() {
+    let env = Env::start(OperatingHours::ALWAYS).await;
+    let c = client();
+    let clerk = login(&env, &c, "clerk").await;
+    let (_, page) = get(&env, &c, &clerk, "/koseki/1").await;
+    assert!(page.contains("/issue?kind=ichibu&amp;koseki=1"), "{page}");
+    let k = env.store().koseki(1).unwrap().unwrap();
+    let mut persons: Vec<_> = k.persons.iter().collect();
+    persons.sort_by_key(|p| p.kisai_jun);
+    let (seiichi, hina) = (persons[0], persons[2]);
+    let konin = hina
+        .mibun_jiko
+        .iter()
+        .find(|j| j.kind.label() == "婚姻")
+        .unwrap();
+    let (status, form) = get(&env, &c, &clerk, "/issue?kind=ichibu&koseki=1").await;
+    assert_eq!(status, 200);
+    for needle in [
+        format!("name=\"sp\" value=\"{}\"", hina.id),
+        format!("name=\"sj\" value=\"{}\"", konin.id),
+        "【婚姻日】令和６年１０月１日".to_string(),
+    ] {
+        assert!(form.contains(&needle), "form lacks {needle}:\n{form}");
+    }
+    let (sp, sj) = (hina.id.to_string(), konin.id.to_string());
+    let (sp2, sj2) = (seiichi.id.to_string(), seiichi.mibun_jiko[0].id.to_string());
+    let path = issue_pdf(
+        &env,
+        &c,
+        &clerk,
+        &[
+            ("kind", "ichibu"),
+            ("koseki", "1"),
+            ("requester", "山吹　陽菜"),
+            ("sp", &sp),
+            ("sj", &sj),
+            ("sp", &sp2),
+            ("sj", &sj2),
+        ],
+        "ichibu.pdf",
+    )
+    .await;
+    let text = pdf_text(&path);
+    assert!(
+        text.contains("一部事項証明")
+            && text.contains("【名】陽菜")
+            && text.contains("【名】誠一")
+            && !text.contains("【名】翔太")
+            && text.contains("【新本籍】"),
+        "{text}"
+    );
+    let issue = entries(&env, AuditAction::Issue);
+    assert!(
+        issue[0]
+            .detail
+            .contains(&format!("\"jiko_ids\":[{sj},{sj2}]")),
+        "the selection is in the audit entry: {}",
+        issue[0].detail
+    );
+    // A tick that is not an id, or a selection that matches nothing, issues nothing.
+    let res = post(
+        &env,
+        &c,
+        &clerk,
+        "/issue",
+        &[
+            ("kind", "ichibu"),
+            ("koseki", "1"),
+            ("requester", "x"),
+            ("sj", "1 OR 1=1"),
+        ],
+    )
+    .await;
+    assert_eq!(res.status(), 400);
+    let res = post(
+        &env,
+        &c,
+        &clerk,
+        "/issue",
+        &[("kind", "ichibu"), ("koseki", "1"), ("requester", "x")],
+    )
+    .await;
+    assert_eq!(res.status(), 422);
+    assert_eq!(env.store().issuances(10).unwrap().len(), 1);
+}

@@ -1,5 +1,5 @@
 //! PDF checks with poppler-utils (installed by setup): what a clerk's printer would get.
-//! Shared by web's tests and the workspace e2e tests (`tests/e2e/web.rs` includes this file).
+//! Shared by the certificate, web and workspace e2e tests, which include this file by path.
 
 use std::path::Path;
 use std::process::Command;
