@@ -16,7 +16,9 @@
 //!
 //! Environment: `KOSEKI_BENCH_DB` (default `target/bench-search-v2-<persons>.db`),
 //! `KOSEKI_BENCH_PERSONS` (default 1000000), `KOSEKI_BENCH_QUERIES` (default 5500),
-//! `KOSEKI_BENCH_WARMUP` (default 1000), `KOSEKI_BENCH_EXPLAIN=1` (print the query plans).
+//! `KOSEKI_BENCH_WARMUP` (default 1000), `KOSEKI_BENCH_LOGGED` (default 330: searches timed
+//! again with their audit entry, a durable write, as staff searches are),
+//! `KOSEKI_BENCH_EXPLAIN=1` (print the query plans).
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -629,4 +631,47 @@ fn main() {
         hits.iter().sum::<usize>() as f64 / n,
         cut.iter().sum::<usize>() as f64 / n,
     );
+
+    // A staff search also appends its audit entry (a durable write): the same mix, logged.
+    let logged = env_usize("KOSEKI_BENCH_LOGGED", if full { 330 } else { 11 });
+    // KOSEKI_BENCH_JOURNAL=wal: the same with a write-ahead log (what the audit append would
+    // cost if the store used one); the bench store is put back to its rollback journal after.
+    let wal = std::env::var("KOSEKI_BENCH_JOURNAL").is_ok_and(|j| j == "wal");
+    if wal {
+        store
+            .connection()
+            .execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;")
+            .expect("wal");
+    }
+    let mut w = Vec::new();
+    let mut c = Vec::new();
+    let mut h = 0usize;
+    for (i, p) in people[warmup..].iter().take(logged).enumerate() {
+        let q = query(i % CLASSES.len(), p, &mut rng);
+        let c0 = thread_cpu();
+        let t = Instant::now();
+        let r = store
+            .search_results_logged(&q, "bench", "bench")
+            .expect("logged search");
+        w.push(t.elapsed());
+        if let (Some(a), Some(b)) = (c0, thread_cpu()) {
+            c.push(b.saturating_sub(a));
+        }
+        h += r.hits.len();
+    }
+    if !w.is_empty() {
+        let n = w.len() as f64;
+        let name = if wal {
+            "ALL + audit WAL"
+        } else {
+            "ALL + audit"
+        };
+        row(name, &mut w, &mut c, h as f64 / n, f64::NAN);
+    }
+    if wal {
+        store
+            .connection()
+            .execute_batch("PRAGMA journal_mode = DELETE;")
+            .expect("back to the rollback journal");
+    }
 }

@@ -21,6 +21,10 @@ use crate::store::Store;
 pub struct SearchQuery {
     /// 氏名, 氏 or 名: kanji (variants match) or kana (matches 振り仮名). Prefix match.
     pub name: Option<String>,
+    /// 振り仮名 (氏 名, 氏 or 名; hiragana, katakana or half-width), prefix match: narrows a
+    /// kanji `name`, or searches alone.
+    #[serde(default)]
+    pub kana: Option<String>,
     /// 本籍 prefix (from 都道府県, 市区町村 or 町字).
     pub honseki: Option<String>,
     /// 筆頭者 氏名 prefix.
@@ -33,7 +37,7 @@ pub struct SearchQuery {
     /// Leave out image registers (default: included).
     #[serde(default)]
     pub exclude_images: bool,
-    /// At most this many hits (default 100).
+    /// At most this many hits ([`DEFAULT_HITS`] when not given; never more than [`MAX_HITS`]).
     pub limit: Option<usize>,
 }
 
@@ -220,22 +224,29 @@ impl Store {
     pub fn search_results(&self, q: &SearchQuery) -> Result<SearchResults> {
         let limit = q.limit.unwrap_or(DEFAULT_HITS).clamp(1, MAX_HITS);
         let name = SearchQuery::nonempty(&q.name);
+        let kana = SearchQuery::nonempty(&q.kana);
         let honseki = SearchQuery::nonempty(&q.honseki);
         let hittosha = SearchQuery::nonempty(&q.hittosha);
         let birth = SearchQuery::nonempty(&q.birth_date)
             .map(birth_iso)
             .transpose()?;
-        if name.is_none() && honseki.is_none() && hittosha.is_none() && birth.is_none() {
+        if name.is_none()
+            && kana.is_none()
+            && honseki.is_none()
+            && hittosha.is_none()
+            && birth.is_none()
+        {
             return Err(StoreError::Invalid(
-                "search needs a name, 本籍, 筆頭者 or birth date".into(),
+                "search needs a name, 振り仮名, 本籍, 筆頭者 or birth date".into(),
             ));
         }
         let f = &*self.fold;
         let name_key = name.map(|n| f.key(n));
+        let kana_key = kana.map(|k| f.key(k));
         let honseki_key = honseki.map(|h| f.key(h));
         let hittosha_key = hittosha.map(|h| f.key(h));
         // A criterion that folds to nothing (only a variation selector, say) matches nothing.
-        if [&name_key, &honseki_key, &hittosha_key]
+        if [&name_key, &kana_key, &honseki_key, &hittosha_key]
             .iter()
             .any(|k| k.as_deref() == Some(""))
         {
@@ -254,6 +265,12 @@ impl Store {
                 fields.iter().map(|&fl| (fl, k.clone())).collect(),
             ));
         }
+        if let Some(k) = &kana_key {
+            criteria.push(Criterion::Keys(vec![
+                ("kana", k.clone()),
+                ("kana_mei", k.clone()),
+            ]));
+        }
         if let Some(b) = &birth {
             criteria.push(Criterion::Birth(b.clone()));
         }
@@ -263,7 +280,7 @@ impl Store {
         if let Some(k) = &honseki_key {
             criteria.push(Criterion::Keys(vec![("honseki", k.clone())]));
         }
-        let persons = name.is_some() || birth.is_some();
+        let persons = name.is_some() || kana.is_some() || birth.is_some();
         let card_filters = q.current_only || q.exclude_images;
 
         // One criterion alone needs no sizing: list it as far as it will be read.
@@ -641,6 +658,21 @@ mod tests {
             })
             .unwrap();
         assert_eq!(names(&h), vec!["山吹\u{3000}由美"]);
+        // a kanji name narrowed by its 振り仮名; 振り仮名 alone
+        let h = s
+            .search(&SearchQuery {
+                kana: Some("ゆみ".into()),
+                ..SearchQuery::by_name("山吹")
+            })
+            .unwrap();
+        assert_eq!(names(&h), vec!["山吹\u{3000}由美"]);
+        let h = s
+            .search(&SearchQuery {
+                kana: Some("ﾔﾏﾌﾞｷ ｾｲｲﾁ".into()),
+                ..Default::default()
+            })
+            .unwrap();
+        assert_eq!(names(&h), vec!["山吹\u{3000}誠一"]);
         // combined: name + birth date filters
         let h = s
             .search(&SearchQuery {

@@ -21,6 +21,9 @@ pub struct Args {
     /// 氏名, 氏 or 名 (prefix match).
     #[arg(long)]
     name: Option<String>,
+    /// 振り仮名 (prefix; hiragana, katakana or half-width): narrows --name, or searches alone.
+    #[arg(long)]
+    kana: Option<String>,
     /// 本籍 (part of it).
     #[arg(long)]
     honseki: Option<String>,
@@ -44,16 +47,18 @@ pub struct Args {
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     if args.name.is_none()
+        && args.kana.is_none()
         && args.honseki.is_none()
         && args.hittosha.is_none()
         && args.birth.is_none()
     {
-        anyhow::bail!("give at least one of --name, --honseki, --hittosha, --birth");
+        anyhow::bail!("give at least one of --name, --kana, --honseki, --hittosha, --birth");
     }
     let key = runtime::Key::resolve(args.key_file.as_deref())?;
     let store = runtime::Store::open(&args.db, &key)?;
     let q = SearchQuery {
         name: args.name,
+        kana: args.kana,
         honseki: args.honseki,
         hittosha: args.hittosha,
         birth_date: args.birth,
