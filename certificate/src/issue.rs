@@ -6,8 +6,7 @@ use std::collections::HashMap;
 
 use runtime::Store;
 use runtime::model::{
-    CertificateKind as StoreKind, ImageRegisterKind, Issuance as StoreIssuance, IssuanceRequest,
-    KosekiStatus, RequesterKubun,
+    ImageRegisterKind, Issuance as StoreIssuance, IssuanceRequest, KosekiStatus, RequesterKubun,
 };
 use wareki::{Gregorian, WarekiDate};
 
@@ -92,25 +91,9 @@ pub fn standard_fee(kind: CertificateKind, closed: bool, kubun: RequesterKubun) 
 /// Today in Japan (UTC+9, no DST), as a 和暦 string with full-width digits.
 pub fn today_wareki() -> String {
     let days = (runtime::util::now_unix() + 9 * 3600).div_euclid(86_400);
-    let (y, m, d) = civil_from_days(days);
-    Gregorian::new(y as i32, m as u8, d as u8)
-        .and_then(|g| WarekiDate::from_gregorian(g).ok())
+    WarekiDate::from_gregorian(Gregorian::from_unix_days(days))
         .map(|w| w.to_fullwidth())
         .unwrap_or_default()
-}
-
-fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    // Howard Hinnant's days → civil algorithm.
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (if m <= 2 { y + 1 } else { y }, m, d)
 }
 
 /// The issuing office from the store (defaults name the fictional city of the demo).
@@ -314,16 +297,6 @@ pub fn build_text(
     Ok((text, Vec::new(), closed))
 }
 
-fn store_kind(k: CertificateKind) -> StoreKind {
-    match k {
-        CertificateKind::Zenbu => StoreKind::Zenbu,
-        CertificateKind::Kojin => StoreKind::Kojin,
-        CertificateKind::Ichibu => StoreKind::Ichibu,
-        CertificateKind::Fuhyo => StoreKind::Fuhyo,
-        CertificateKind::ImageCopy => StoreKind::ImageCopy,
-    }
-}
-
 /// Issue: check, record (assigns 発行番号), render, record the PDF hash.
 pub fn issue(
     store: &Store,
@@ -342,7 +315,7 @@ pub fn issue(
         None => None,
     };
     let request = IssuanceRequest {
-        kind: store_kind(req.kind),
+        kind: req.kind.store_kind(),
         koseki_id: req.koseki_id,
         person_id: req.person_id,
         image_register_id: req.image_register_id,
@@ -378,10 +351,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn civil_dates() {
-        assert_eq!(civil_from_days(0), (1970, 1, 1));
-        assert_eq!(civil_from_days(20_454), (2026, 1, 1));
-        assert_eq!(civil_from_days(-1), (1969, 12, 31));
+    fn today_is_a_reiwa_date() {
+        let today = today_wareki();
+        assert!(
+            today.starts_with("令和") && today.ends_with('日'),
+            "{today}"
+        );
     }
 
     #[test]

@@ -55,15 +55,21 @@ impl CertificateKind {
         }
     }
 
-    /// `zenbu`, `kojin`, `ichibu`, `fuhyo`, `image` (command line and URLs).
-    pub fn code(self) -> &'static str {
+    /// The kind as the store records it.
+    pub fn store_kind(self) -> runtime::model::CertificateKind {
+        use runtime::model::CertificateKind as Store;
         match self {
-            CertificateKind::Zenbu => "zenbu",
-            CertificateKind::Kojin => "kojin",
-            CertificateKind::Ichibu => "ichibu",
-            CertificateKind::Fuhyo => "fuhyo",
-            CertificateKind::ImageCopy => "image",
+            CertificateKind::Zenbu => Store::Zenbu,
+            CertificateKind::Kojin => Store::Kojin,
+            CertificateKind::Ichibu => Store::Ichibu,
+            CertificateKind::Fuhyo => Store::Fuhyo,
+            CertificateKind::ImageCopy => Store::ImageCopy,
         }
+    }
+
+    /// `zenbu`, `kojin`, `ichibu`, `fuhyo`, `image` (command line and URLs): the store's codes.
+    pub fn code(self) -> &'static str {
+        self.store_kind().code()
     }
 
     pub fn from_code(s: &str) -> Option<CertificateKind> {

@@ -33,156 +33,9 @@ fn golden(name: &str, actual: &str) {
     }
 }
 
-fn jiko(title: &str, items: &[(&str, &str)]) -> JikoView {
-    JikoView {
-        title: title.into(),
-        items: items.iter().map(|(t, v)| Item::new(*t, *v)).collect(),
-    }
-}
-
-fn member(
-    mei: &str,
-    birth: &str,
-    kubun: Option<&str>,
-    father: &str,
-    mother: &str,
-    zoku: &str,
-) -> MemberView {
-    MemberView {
-        mei: mei.into(),
-        birth_date: Some(birth.into()),
-        spouse_kubun: kubun.map(Into::into),
-        father: Some(father.into()),
-        mother: Some(mother.into()),
-        zokugara: Some(zoku.into()),
-        adoptive_father: None,
-        adoptive_mother: None,
-        adoptive_zokugara: None,
-        removed: false,
-        mibun_jiko: vec![],
-    }
-}
-
-/// The fictional 戸籍 of domain.md §3.7.
+/// The fictional 戸籍 of domain.md §3.7, as the store's demo fixture holds it.
 pub fn yamabuki() -> KosekiView {
-    let mut seiichi = member(
-        "誠一",
-        "昭和４７年１１月３日",
-        Some("夫"),
-        "山吹保",
-        "山吹和子",
-        "長男",
-    );
-    seiichi.mibun_jiko = vec![
-        jiko(
-            "出生",
-            &[
-                ("出生日", "昭和４７年１１月３日"),
-                ("出生地", "架空県みなと市"),
-                ("届出日", "昭和４７年１１月１０日"),
-                ("届出人", "父"),
-            ],
-        ),
-        jiko(
-            "婚姻",
-            &[
-                ("婚姻日", "平成１０年４月１０日"),
-                ("配偶者氏名", "若葉由美"),
-                ("従前戸籍", "架空県みなと市中央町一丁目２０番地　山吹保"),
-            ],
-        ),
-    ];
-    let mut yumi = member(
-        "由美",
-        "昭和４９年２月１４日",
-        Some("妻"),
-        "若葉正",
-        "若葉芳江",
-        "二女",
-    );
-    yumi.mibun_jiko = vec![
-        jiko(
-            "出生",
-            &[
-                ("出生日", "昭和４９年２月１４日"),
-                ("出生地", "架空県さくら町"),
-                ("届出日", "昭和４９年２月２０日"),
-                ("届出人", "父"),
-            ],
-        ),
-        jiko(
-            "婚姻",
-            &[
-                ("婚姻日", "平成１０年４月１０日"),
-                ("配偶者氏名", "山吹誠一"),
-                ("従前戸籍", "架空県さくら町大字本郷３４５番地　若葉正"),
-            ],
-        ),
-    ];
-    let mut hina = member(
-        "陽菜",
-        "平成１１年７月７日",
-        None,
-        "山吹誠一",
-        "山吹由美",
-        "長女",
-    );
-    hina.removed = true;
-    hina.mibun_jiko = vec![
-        jiko(
-            "出生",
-            &[
-                ("出生日", "平成１１年７月７日"),
-                ("出生地", "架空県さくら町"),
-                ("届出日", "平成１１年７月１２日"),
-                ("届出人", "父"),
-                ("送付を受けた日", "平成１１年７月１５日"),
-                ("受理者", "架空県さくら町長"),
-            ],
-        ),
-        jiko(
-            "婚姻",
-            &[
-                ("婚姻日", "令和６年１０月１日"),
-                ("配偶者氏名", "青木大輔"),
-                ("新本籍", "架空県ひかり市緑町三丁目５番地"),
-                ("称する氏", "夫の氏"),
-            ],
-        ),
-    ];
-    let mut shota = member(
-        "翔太",
-        "平成１４年５月２０日",
-        None,
-        "山吹誠一",
-        "山吹由美",
-        "長男",
-    );
-    shota.mibun_jiko = vec![jiko(
-        "出生",
-        &[
-            ("出生日", "平成１４年５月２０日"),
-            ("出生地", "架空県みなと市"),
-            ("届出日", "平成１４年５月２４日"),
-            ("届出人", "母"),
-        ],
-    )];
-    KosekiView {
-        honseki: "架空県みなと市中央町一丁目２０番地".into(),
-        hittosha: "山吹　誠一".into(),
-        closed: false,
-        koseki_jiko: vec![jiko(
-            "戸籍改製",
-            &[
-                ("改製日", "平成１５年２月２２日"),
-                (
-                    "改製事由",
-                    "平成６年法務省令第５１号附則第２条第１項による改製",
-                ),
-            ],
-        )],
-        members: vec![seiichi, yumi, hina, shota],
-    }
+    certificate::from_model::koseki_view(&runtime::fixtures::yamabuki())
 }
 
 /// The office of domain.md §3.7's example.
@@ -249,7 +102,10 @@ fn fuhyo_copy_with_and_without_koseki_hyoji() {
     let view = FuhyoView {
         honseki: "架空県みなと市中央町一丁目２０番地".into(),
         hittosha: "山吹　誠一".into(),
-        fuhyo_jiko: vec![jiko("改製", &[("改製日", "平成１５年２月２２日")])],
+        fuhyo_jiko: vec![JikoView {
+            title: "改製".into(),
+            items: vec![Item::new("改製日", "平成１５年２月２２日")],
+        }],
         persons: vec![
             FuhyoPersonView {
                 name: "山吹　誠一".into(),

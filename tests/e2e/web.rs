@@ -46,20 +46,22 @@ fn certificate(f: &Fixture, extra: &[&str], out: &str) -> std::process::Output {
         .unwrap()
 }
 
-fn pdftotext(path: &std::path::Path) -> String {
-    let out = Command::new("pdftotext")
-        .args(["-enc", "UTF-8"])
-        .arg(path)
-        .arg("-")
-        .output()
-        .expect("poppler-utils");
-    String::from_utf8(out.stdout).unwrap()
+/// `koseki certificate` that must succeed: its JSON line.
+fn certificate_ok(f: &Fixture, extra: &[&str], out: &str) -> serde_json::Value {
+    let res = certificate(f, extra, out);
+    assert!(
+        res.status.success(),
+        "koseki certificate {}: {}",
+        extra.join(" "),
+        String::from_utf8_lossy(&res.stderr)
+    );
+    serde_json::from_slice(&res.stdout).unwrap()
 }
 
 #[test]
 fn certificate_command_issues_logs_and_embeds_ipamj() {
     let f = demo();
-    let out = certificate(
+    let line = certificate_ok(
         &f,
         &[
             "--koseki",
@@ -71,24 +73,11 @@ fn certificate_command_issues_logs_and_embeds_ipamj() {
         ],
         "zenbu.pdf",
     );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let line: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(line["hakko_no"], "0000001");
     assert_eq!(line["fee_yen"], 450);
     let pdf = f.dir.path().join("zenbu.pdf");
-    let fonts =
-        String::from_utf8(Command::new("pdffonts").arg(&pdf).output().unwrap().stdout).unwrap();
-    assert!(
-        fonts
-            .lines()
-            .any(|l| l.contains("+IPAmjMincho") && l.contains("yes yes")),
-        "{fonts}"
-    );
-    let text = pdftotext(&pdf);
+    poppler::assert_ipamj_subset_embedded(&pdf);
+    let text = poppler::pdf_text(&pdf);
     assert!(
         text.contains("全部事項証明")
             && text.contains("００００００１")
@@ -100,7 +89,7 @@ fn certificate_command_issues_logs_and_embeds_ipamj() {
     let store =
         runtime::Store::open(&f.db, &runtime::Key::read_file(&f.key_file).unwrap()).unwrap();
     let hina = store.koseki(1).unwrap().unwrap().persons[2].id.to_string();
-    let out = certificate(
+    certificate_ok(
         &f,
         &[
             "--person",
@@ -114,23 +103,13 @@ fn certificate_command_issues_logs_and_embeds_ipamj() {
         ],
         "kojin.pdf",
     );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(pdftotext(&f.dir.path().join("kojin.pdf")).contains("陽菜"));
-    let out = certificate(
+    assert!(poppler::pdf_text(&f.dir.path().join("kojin.pdf")).contains("陽菜"));
+    certificate_ok(
         &f,
         &["--koseki", "1", "--kind", "fuhyo", "--show-koseki-hyoji"],
         "fuhyo.pdf",
     );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(pdftotext(&f.dir.path().join("fuhyo.pdf")).contains("附票の写し"));
+    assert!(poppler::pdf_text(&f.dir.path().join("fuhyo.pdf")).contains("附票の写し"));
 
     let iss = store.issuances(10).unwrap();
     assert_eq!(iss.len(), 3);
@@ -618,12 +597,7 @@ fn office_command_sets_what_the_next_certificate_prints_and_is_audited() {
     .unwrap();
     assert_eq!(shown, set_json);
 
-    let out = certificate(&f, &["--koseki", "1", "--kind", "zenbu"], "office.pdf");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    certificate_ok(&f, &["--koseki", "1", "--kind", "zenbu"], "office.pdf");
     let pdf = f.dir.path().join("office.pdf");
     let text = poppler::pdf_text(&pdf);
     // pdftotext breaks the spaced-out name apart; compare without white space.
@@ -664,19 +638,13 @@ fn office_command_sets_what_the_next_certificate_prints_and_is_audited() {
 #[test]
 fn certificate_command_issues_an_ichibu_of_the_chosen_jiko() {
     let f = demo();
-    let out = certificate(
+    let line = certificate_ok(
         &f,
         &["--koseki", "1", "--kind", "ichibu", "--jiko", "婚姻"],
         "ichibu.pdf",
     );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let line: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(line["kind"], "ichibu");
-    let text = pdftotext(&f.dir.path().join("ichibu.pdf"));
+    let text = poppler::pdf_text(&f.dir.path().join("ichibu.pdf"));
     assert!(
         text.contains("一部事項証明")
             && text.contains("【婚姻日】")
