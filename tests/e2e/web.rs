@@ -361,7 +361,8 @@ fn squeeze(s: &str) -> String {
 /// first user → `koseki serve`; in headless Chromium a clerk logs in with password + TOTP,
 /// finds a person by a variant spelling of a gaiji name, views the 戸籍 with the identified
 /// MJ glyph (IVS kept, IPAmj web font), prints a 全部事項証明書 whose fonts and text poppler
-/// checks; the audit chain then verifies.
+/// checks; the audit chain then verifies, and an edit planted in the clerk's search entry is
+/// caught.
 #[test]
 fn migrated_sample_store_clerk_finds_a_variant_views_and_prints() {
     let dir = tempfile::tempdir().unwrap();
@@ -542,9 +543,24 @@ fn migrated_sample_store_clerk_finds_a_variant_views_and_prints() {
             ..Default::default()
         })
         .unwrap();
+    let search = searches
+        .iter()
+        .find(|e| e.detail.contains(&t.variant))
+        .expect("the clerk's search and its query are in the audit chain");
+
+    // Erasing what the clerk looked for is caught.
+    store
+        .connection()
+        .execute_batch(&format!(
+            "DROP TRIGGER IF EXISTS audit_log_no_update; UPDATE audit_log SET detail = '{{}}' WHERE seq = {};",
+            search.seq
+        ))
+        .unwrap();
+    drop(store);
+    let report = step(&["audit", "verify", "--db", &db, "--key-file", &key], &[1]);
     assert!(
-        searches.iter().any(|e| e.detail.contains(&t.variant)),
-        "the clerk's search and its query are in the audit chain"
+        report.contains(&format!("BROKEN at entry {}", search.seq)),
+        "{report}"
     );
 }
 
