@@ -1,4 +1,5 @@
-//! Certificates: 全部事項証明書, 個人事項証明書, 戸籍の附票の写し and 謄本 of image registers.
+//! Certificates: 全部事項証明書, 個人事項証明書, 一部事項証明書, 戸籍の附票の写し and 謄本 of image
+//! registers.
 //!
 //! Two steps, both deterministic: [`layout`] turns a [`view`] of the record into lines of text
 //! (pinned by golden files), and [`pdf`] draws those lines with IPAmj明朝 embedded as a subset.
