@@ -912,11 +912,9 @@ fn build_layout(entries: Vec<Entry>) -> Result<Layout, CopybookError> {
                     return Err(at_entry(&e, "level 66 before any record".into()));
                 };
                 let (from, thru) = e.renames.clone().unwrap_or_default();
-                ren.push(Renames {
-                    name: e.name.clone().unwrap_or_default(),
-                    from,
-                    thru,
-                });
+                let mut r = Renames::new(e.name.clone().unwrap_or_default(), from, thru);
+                r.line = e.line;
+                ren.push(r);
             }
             l => {
                 let Some((root, _)) = roots.last_mut() else {

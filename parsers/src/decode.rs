@@ -91,6 +91,10 @@ impl<'a> RecordDecoder<'a> {
         };
         w.sink.begin_group(None);
         let end = self.walk_items(&self.layout.items, 0, &mut w);
+        // Level-66 RENAMES: one more key each, over bytes already decoded above.
+        for it in self.layout.renames.iter().filter_map(|r| r.item.as_ref()) {
+            self.walk_item(it, it.offset, &mut w);
+        }
         w.sink.end_group();
         w.path.clear();
         *self.scratch.borrow_mut() = (w.buf, w.path, w.slots);

@@ -333,8 +333,17 @@ pub fn csv_columns(records: &[RecordLayout]) -> Vec<Column> {
             }
         }
     }
+    let mut renamed: Vec<(Vec<String>, Vec<PathStep>)> = Vec::new();
     for r in records {
         walk(&r.items, &mut Vec::new(), &mut Vec::new(), &mut raw);
+        for it in r.renames.iter().filter_map(|x| x.item.as_ref()) {
+            walk(
+                std::slice::from_ref(it),
+                &mut Vec::new(),
+                &mut Vec::new(),
+                &mut renamed,
+            );
+        }
     }
     let mut cols: Vec<Column> = Vec::new();
     for (names, path) in &raw {
@@ -348,6 +357,14 @@ pub fn csv_columns(records: &[RecordLayout]) -> Vec<Column> {
             continue; // same field in two record layouts: one column
         }
         cols.push((label, path.clone()));
+    }
+    // Level-66 RENAMES: their own columns after the records' (as in the JSON lines), always
+    // qualified by the RENAMES name (`NAME-ALL.UJI`), so the records' own names never change.
+    for (names, path) in renamed {
+        let label = names.join(".");
+        if !cols.iter().any(|(l, _)| *l == label) {
+            cols.push((label, path));
+        }
     }
     cols
 }

@@ -321,6 +321,9 @@ impl<'a> JsonProgram<'a> {
         };
         c.open(None, b'{');
         c.items(&layout.items, 0);
+        for it in layout.renames.iter().filter_map(|r| r.item.as_ref()) {
+            c.item(it, it.offset);
+        }
         c.close(b'}');
         let tail = c.flush_pending();
         c.pool.extend_from_slice(&[0; PRE_COPY]);

@@ -20,7 +20,8 @@ pub struct RecordLayout {
     pub max_len: usize,
     /// Bytes when every OCCURS DEPENDING ON is at its minimum.
     pub min_len: usize,
-    /// Level-66 RENAMES entries: kept for callers, not decoded (they repeat other fields).
+    /// Level-66 RENAMES entries, in order. Each is decoded as one more key after the
+    /// record's own fields (see [`Renames::item`]).
     pub renames: Vec<Renames>,
     /// Number of OCCURS DEPENDING ON objects (slots the decoder keeps while walking).
     pub odo_slots: usize,
@@ -29,11 +30,48 @@ pub struct RecordLayout {
 }
 
 /// A level-66 `RENAMES a [THRU b]` entry.
+///
+/// How it is decoded (what a migration engineer reading the vendor's layout expects: the
+/// renamed bytes as typed values, never the raw bytes of a span that may hold COMP-3 or
+/// binary fields, which no code page decodes):
+/// - `66 X RENAMES A.`: X is A under another name (a field's value, or a group's object);
+/// - `66 X RENAMES A THRU B.`: X is an object holding every item from the start of A to the
+///   end of B, decoded as in the record (the outermost items lying wholly inside the span,
+///   FILLER omitted).
+///
+/// The key comes after the record's own fields. A problem in the bytes is reported once, for
+/// the record's own field, not again for the RENAMES copy.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Renames {
     pub name: String,
     pub from: String,
     pub thru: Option<String>,
+    /// Source line (1-based) of the level-66 entry; 0 when unknown.
+    pub line: usize,
+    /// What the decoder walks for it, resolved with the record: a copy of A named X, or a
+    /// group named X over the span (positioned at the span's first byte). `None` before the
+    /// record is resolved.
+    pub item: Option<Item>,
+}
+
+impl Renames {
+    /// A RENAMES entry as written (resolved later with its record).
+    pub fn new(name: impl Into<String>, from: impl Into<String>, thru: Option<String>) -> Self {
+        Renames {
+            name: name.into(),
+            from: from.into(),
+            thru,
+            line: 0,
+            item: None,
+        }
+    }
+
+    /// The byte range `start..end` (from the record's start) it covers.
+    pub fn span(&self) -> Option<(usize, usize)> {
+        self.item
+            .as_ref()
+            .map(|it| (it.offset, it.offset + it.total_size()))
+    }
 }
 
 /// A group or elementary item.
@@ -278,6 +316,10 @@ pub(crate) fn resolve_record(
     }
     let (max_len, min_len) = place(&mut items, 0)?;
     let has_odo = !odo_names.is_empty();
+    let mut renames = renames;
+    for r in &mut renames {
+        r.item = Some(resolve_renames(&items, r)?);
+    }
     Ok(RecordLayout {
         name,
         items,
@@ -287,6 +329,144 @@ pub(crate) fn resolve_record(
         odo_slots: odo_names.len(),
         has_odo,
     })
+}
+
+/// Finds an item by name with its path of ancestors (for the RENAMES checks).
+fn find_with_path<'a>(items: &'a [Item], name: &str, path: &mut Vec<&'a Item>) -> Option<&'a Item> {
+    for it in items {
+        if !it.filler && it.name.eq_ignore_ascii_case(name) {
+            return Some(it);
+        }
+        path.push(it);
+        if let Some(f) = find_with_path(it.children(), name, path) {
+            return Some(f);
+        }
+        path.pop();
+    }
+    None
+}
+
+/// A copy for a RENAMES view: never an OCCURS DEPENDING ON object again, and its problems
+/// are the original field's (reported there once).
+fn renames_copy(it: &Item) -> Item {
+    let mut c = it.clone();
+    fn quiet(it: &mut Item) {
+        it.in_redefines = true;
+        it.odo_slot = None;
+        if let ItemKind::Group(ch) = &mut it.kind {
+            ch.iter_mut().for_each(quiet);
+        }
+    }
+    quiet(&mut c);
+    c
+}
+
+/// The outermost items lying wholly inside `start..end`, in order (FILLER kept: it holds its
+/// place), looking inside the groups that hold A or B (`RENAMES UJI THRU MEI` lists UJI and
+/// MEI, not the name group around them).
+fn span_items(items: &[Item], start: usize, end: usize, ancestors: &[&Item], out: &mut Vec<Item>) {
+    for it in items {
+        let (a, b) = (it.offset, it.offset + it.total_size());
+        if b <= start || a >= end {
+            continue;
+        }
+        if a >= start && b <= end && !ancestors.iter().any(|p| std::ptr::eq(*p, it)) {
+            out.push(renames_copy(it));
+        } else {
+            span_items(it.children(), start, end, ancestors, out);
+        }
+    }
+}
+
+fn resolve_renames(items: &[Item], r: &Renames) -> Result<Item, (usize, String)> {
+    let bad = |m: String| (r.line, format!("66 {} RENAMES: {m}", r.name));
+    let mut ancestors: Vec<&Item> = Vec::new();
+    let mut find = |n: &str| {
+        let mut path = Vec::new();
+        let it = find_with_path(items, n, &mut path)
+            .ok_or_else(|| bad(format!("no item {n} in this record")))?;
+        // COBOL forbids renaming tables or their elements, and items whose place moves
+        // with an OCCURS DEPENDING ON count are not at one offset either.
+        if it.occurs.is_some() || path.iter().any(|p| p.occurs.is_some()) {
+            return Err(bad(format!("{n} is or is inside an OCCURS table")));
+        }
+        ancestors.extend(path);
+        Ok(it)
+    };
+    let from = find(&r.from)?;
+    let moved = |end: usize| first_odo_start(items).is_some_and(|v| end > v);
+    let Some(thru) = &r.thru else {
+        if moved(from.offset + from.total_size()) || from.variable {
+            return Err(bad(format!(
+                "{} moves with an OCCURS DEPENDING ON count",
+                r.from
+            )));
+        }
+        let mut c = renames_copy(from);
+        c.name = r.name.clone();
+        c.filler = false;
+        c.redefines = None;
+        c.level = 66;
+        c.line = r.line;
+        return Ok(c);
+    };
+    let thru = find(thru)?;
+
+    let (start, end) = (from.offset, thru.offset + thru.total_size());
+    if end <= start {
+        return Err(bad(format!("{} ends before {} starts", r.from, thru.name)));
+    }
+    if moved(end) {
+        return Err(bad(format!(
+            "the span moves with an OCCURS DEPENDING ON count ({} THRU {})",
+            r.from, thru.name
+        )));
+    }
+    let mut children = Vec::new();
+    span_items(items, start, end, &ancestors, &mut children);
+    // REDEFINES inside the span keep their target only when it is in the span too.
+    let names: Vec<String> = children.iter().map(|c| c.name.clone()).collect();
+    for c in &mut children {
+        if c.redefines
+            .as_ref()
+            .is_some_and(|t| !names.iter().any(|n| n.eq_ignore_ascii_case(t)))
+        {
+            c.redefines = None;
+        }
+    }
+    Ok(Item {
+        level: 66,
+        name: r.name.clone(),
+        filler: false,
+        offset: start,
+        size: end - start,
+        occurs: None,
+        redefines: None,
+        in_redefines: true,
+        odo_slot: None,
+        variable: false,
+        kind: ItemKind::Group(children),
+        conditions: Vec::new(),
+        value: None,
+        line: r.line,
+    })
+}
+
+/// Where the first OCCURS DEPENDING ON table starts: everything after its start moves record
+/// by record.
+fn first_odo_start(items: &[Item]) -> Option<usize> {
+    let mut first: Option<usize> = None;
+    for it in items {
+        if it.variable && it.occurs.as_ref().is_some_and(|o| o.depending_on.is_some()) {
+            let s = it.offset;
+            first = Some(first.map_or(s, |f| f.min(s)));
+        } else if it.variable
+            && let Some(v) = first_odo_start(it.children())
+        {
+            first = Some(first.map_or(v, |f| f.min(v)));
+        }
+    }
+    first
 }
 
 fn collect_odo(items: &[Item], out: &mut Vec<String>) {

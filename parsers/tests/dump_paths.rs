@@ -49,30 +49,53 @@ fn pic() -> impl Strategy<Value = String> {
 
 /// Entry shapes: a field, a FILLER, a group (maybe OCCURS), a REDEFINES of the previous entry.
 fn copybook() -> impl Strategy<Value = String> {
-    prop::collection::vec(
-        (0u8..6, pic(), pic(), prop::option::weighted(0.3, 1usize..4)),
-        1..9,
+    (
+        prop::collection::vec(
+            (0u8..6, pic(), pic(), prop::option::weighted(0.3, 1usize..4)),
+            1..9,
+        ),
+        prop::option::of((any::<usize>(), any::<usize>())),
     )
-    .prop_map(|entries| {
-        let mut s = String::from("01 R.\n");
-        for (i, (shape, p1, p2, occ)) in entries.iter().enumerate() {
-            let occ = occ.map_or(String::new(), |n| format!(" OCCURS {n}"));
-            match shape {
-                0 | 1 => s.push_str(&format!(" 05 F-{i} {p1}{occ}.\n")),
-                2 => s.push_str(&format!(" 05 FILLER {p1}.\n")),
-                3 => s.push_str(&format!(
-                    " 05 G-{i}{occ}.\n  10 A-{i} {p1}.\n  10 FILLER PIC X.\n  10 B-{i} {p2}.\n"
-                )),
-                4 => s.push_str(&format!(
-                    " 05 F-{i} {p1}.\n 05 R-{i} REDEFINES F-{i} {p2}.\n"
-                )),
-                _ => s.push_str(&format!(
-                    " 05 FILLER{occ}.\n  10 C-{i} {p1}.\n  10 D-{i} {p2}.\n"
-                )),
+        .prop_map(|(entries, renames)| {
+            let mut s = String::from("01 R.\n");
+            // Items a level-66 RENAMES may name (not in a table, not a REDEFINES), in order.
+            let mut named = Vec::new();
+            for (i, (shape, p1, p2, occ)) in entries.iter().enumerate() {
+                if occ.is_none() {
+                    match shape {
+                        0 | 1 | 4 => named.push(format!("F-{i}")),
+                        3 => named.extend([format!("G-{i}"), format!("A-{i}"), format!("B-{i}")]),
+                        _ => {}
+                    }
+                }
+                let occ = occ.map_or(String::new(), |n| format!(" OCCURS {n}"));
+                match shape {
+                    0 | 1 => s.push_str(&format!(" 05 F-{i} {p1}{occ}.\n")),
+                    2 => s.push_str(&format!(" 05 FILLER {p1}.\n")),
+                    3 => s.push_str(&format!(
+                        " 05 G-{i}{occ}.\n  10 A-{i} {p1}.\n  10 FILLER PIC X.\n  10 B-{i} {p2}.\n"
+                    )),
+                    4 => s.push_str(&format!(
+                        " 05 F-{i} {p1}.\n 05 R-{i} REDEFINES F-{i} {p2}.\n"
+                    )),
+                    _ => s.push_str(&format!(
+                        " 05 FILLER{occ}.\n  10 C-{i} {p1}.\n  10 D-{i} {p2}.\n"
+                    )),
+                }
             }
-        }
-        s
-    })
+            if let Some((a, b)) = renames
+                && !named.is_empty()
+            {
+                let (a, b) = (a % named.len(), b % named.len());
+                let (a, b) = (a.min(b), a.max(b));
+                if a == b {
+                    s.push_str(&format!(" 66 RN RENAMES {}.\n", named[a]));
+                } else {
+                    s.push_str(&format!(" 66 RN RENAMES {} THRU {}.\n", named[a], named[b]));
+                }
+            }
+            s
+        })
 }
 
 /// Fills every field with bytes that mostly decode (digits, signs, text, padding, a quote,

@@ -313,3 +313,88 @@ fn odo_object_inside_another_table_is_refused() {
     .unwrap_err();
     assert!(err.to_string().contains("inside a table"), "{err}");
 }
+
+#[test]
+fn renames_are_decoded_as_their_own_keys() {
+    let layout = parse_copybook(
+        "01 R.
+ 05 KIND PIC X.
+ 05 NAME-PARTS.
+  10 UJI PIC X(3).
+  10 MEI PIC X(3).
+ 05 BIRTH PIC 9(8).
+ 05 BIRTH-PARTS REDEFINES BIRTH.
+  10 BIRTH-YYYY PIC 9(4).
+  10 BIRTH-MMDD PIC 9(4).
+ 05 FILLER PIC X.
+ 05 AMOUNT PIC S9(3) COMP-3.
+ 05 TAIL PIC X.
+ 66 SHIMEI RENAMES UJI THRU MEI.
+ 66 YEAR RENAMES BIRTH-YYYY.
+ 66 NAMES RENAMES NAME-PARTS.
+ 66 BODY RENAMES NAME-PARTS THRU AMOUNT.
+",
+        SourceFormat::Free,
+    )
+    .unwrap();
+    let rec = &layout.records[0];
+    assert_eq!(rec.renames[3].span(), Some((1, 1 + 6 + 8 + 1 + 2)));
+    let data = b"KABCDEF19991231x\x12\x3DZ";
+    let enc = Encoding::ascii();
+    let plan = Plan::new(&layout, &enc, &ReadSpec::default()).unwrap();
+    let mut out = Vec::new();
+    dump(&plan, data, &DumpOptions::default(), &mut out, &mut |e| {
+        panic!("{e}")
+    })
+    .unwrap();
+    let own = r#"{"KIND":"K","NAME-PARTS":{"UJI":"ABC","MEI":"DEF"},"BIRTH":19991231,"BIRTH-PARTS":{"BIRTH-YYYY":1999,"BIRTH-MMDD":1231},"AMOUNT":-123,"TAIL":"Z""#;
+    let renames = concat!(
+        r#""SHIMEI":{"UJI":"ABC","MEI":"DEF"},"YEAR":1999,"NAMES":{"UJI":"ABC","MEI":"DEF"},"#,
+        r#""BODY":{"NAME-PARTS":{"UJI":"ABC","MEI":"DEF"},"BIRTH":19991231,"#,
+        r#""BIRTH-PARTS":{"BIRTH-YYYY":1999,"BIRTH-MMDD":1231},"AMOUNT":-123}}"#
+    );
+    assert_eq!(
+        String::from_utf8(out).unwrap(),
+        format!("{own},{renames}\n")
+    );
+    // The walker (library callers) gives the same keys.
+    let v = read_all(&plan, data, DecodeOptions::default()).records[0]
+        .value
+        .clone();
+    assert_eq!(
+        v.path("BODY.AMOUNT")
+            .and_then(Value::as_number)
+            .map(|d| d.to_string()),
+        Some("-123".into())
+    );
+    // A bad byte is reported once, for the record's own field.
+    let mut bad = data.to_vec();
+    bad[2] = 0x80;
+    let r = read_all(&plan, &bad, DecodeOptions::default());
+    assert_eq!(r.errors.len(), 1, "{:?}", r.errors);
+    assert_eq!(r.errors[0].field.as_deref(), Some("NAME-PARTS.UJI"));
+}
+
+#[test]
+fn renames_that_cannot_be_placed_are_refused_with_their_line() {
+    for (src, says) in [
+        (
+            "01 R.\n 05 T PIC X OCCURS 3.\n 05 U PIC X.\n 66 X RENAMES T.\n",
+            "OCCURS",
+        ),
+        (
+            "01 R.\n 05 N PIC 9.\n 05 T PIC X OCCURS 1 TO 3 DEPENDING ON N.\n 05 U PIC X.\n 66 X RENAMES N THRU U.\n",
+            "moves",
+        ),
+        (
+            "01 R.\n 05 A PIC X.\n 05 B PIC X.\n 66 X RENAMES B THRU A.\n",
+            "ends before",
+        ),
+        ("01 R.\n 05 A PIC X.\n 66 X RENAMES NOPE.\n", "no item NOPE"),
+    ] {
+        let e = parse_copybook(src, SourceFormat::Free).unwrap_err();
+        assert!(e.to_string().contains(says), "{e}");
+        assert!(e.to_string().contains("66 X RENAMES"), "{e}");
+        assert_eq!(e.line, src.lines().count(), "{e}");
+    }
+}

@@ -266,3 +266,27 @@ fn bad_copybook_exits_2_with_line_and_column() {
         "{stderr}"
     );
 }
+
+#[test]
+fn renames_come_out_as_their_own_keys_in_jsonl_and_csv() {
+    let dir = tempfile::tempdir().unwrap();
+    let cpy = write_tmp(
+        dir.path(),
+        "ren.cpy",
+        b"01 REC.\n 05 SHIMEI.\n  10 UJI PIC N(2).\n  10 MEI PIC N(2).\n 05 BIRTH PIC 9(4).\n 66 NAME-ALL RENAMES UJI THRU MEI.\n 66 BIRTH-YEAR RENAMES BIRTH.\n",
+    );
+    let mut rec = jef(&[0xBB, 0xB3, 0xC5, 0xC4], 2); // 山田
+    rec.extend(jef(&[0xC2, 0xC0], 2)); // 太
+    rec.extend(zoned("1985"));
+    let data = write_tmp(dir.path(), "ren.dat", &rec);
+    let out = dump(&cpy, &data, &[]);
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        "{\"SHIMEI\":{\"UJI\":\"山田\",\"MEI\":\"太\"},\"BIRTH\":1985,\"NAME-ALL\":{\"UJI\":\"山田\",\"MEI\":\"太\"},\"BIRTH-YEAR\":1985}\n"
+    );
+    let out = dump(&cpy, &data, &["--format", "csv"]);
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        "UJI,MEI,BIRTH,NAME-ALL.UJI,NAME-ALL.MEI,BIRTH-YEAR\n山田,太,1985,山田,太,1985\n"
+    );
+}

@@ -13,7 +13,10 @@ use parsers::{
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// Record layout: a COBOL copybook (.cpy) or a layout table (.csv / .tsv).
+    /// Record layout: a COBOL copybook (.cpy) or a layout table (.csv / .tsv). Level-66
+    /// RENAMES come out as one more key after the record's fields: `66 X RENAMES A` is A's
+    /// value under the name X; `66 X RENAMES A THRU B` is an object of the items from A
+    /// through B, decoded as in the record (CSV: columns `X.A` ...).
     #[arg(long)]
     pub layout: PathBuf,
     /// The data file.
