@@ -334,9 +334,18 @@ fn pick_target(store: &runtime::Store, identified: &[String]) -> Target {
                         continue;
                     }
                     let key = fold.key(&glyph);
+                    // A spelling a clerk's keyboard gives: a class member in CP932 (JIS X 0208
+                    // first level before second), the lowest code for a stable pick.
                     let variant = (0x4E00u32..=0x9FFF)
                         .filter_map(char::from_u32)
-                        .find(|&c| c != w[0] && fold.key(&c.to_string()) == key);
+                        .filter(|&c| c != w[0] && fold.key(&c.to_string()) == key)
+                        .filter_map(|c| {
+                            moji::encode::encode(moji::CodePage::Cp932, &c.to_string())
+                                .ok()
+                                .map(|sjis| (sjis, c))
+                        })
+                        .min()
+                        .map(|(_, c)| c);
                     if let Some(v) = variant {
                         return Target {
                             koseki_id: k.id,
