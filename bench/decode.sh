@@ -3,8 +3,9 @@
 #   1. an IBM930 mixed stream (single-byte runs, SO, kanji, SI), vs `iconv -f IBM930 -t UTF-8`;
 #   2. a pure double-byte JEF stream (PIC N, `--field dbcs`); glibc has no JEF, so iconv
 #      decodes the same kanji as an IBM930 double-byte stream for scale.
-# Prints MB/s (10^6 bytes of input per second, best of 3) and the ratio to iconv, then runs
-# the in-process kernel benchmark (moji/benches/decode.rs).
+# Prints MB/s (10^6 bytes of input per second, best wall time of 3), CPU seconds (user+sys,
+# best of 3: less sensitive to other jobs), the ratios to iconv by both, and the load
+# average, then runs the in-process kernel benchmark (moji/benches/decode.rs).
 # Usage: bash bench/decode.sh [SIZE_MB]   (builds release; needs python3 and iconv)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -58,36 +59,50 @@ with open(os.path.join(work, "ibm930-dbcs.bin"), "wb") as f:
     f.write(b"\x0f")
 PY
 
-best() { # best wall seconds of 3 runs of "$@" < input > /dev/null
-  local input="$1"; shift
-  local best=""
-  for _ in 1 2 3; do
-    local t0 t1
-    t0=$(date +%s.%N)
-    "$@" <"$input" >/dev/null
-    t1=$(date +%s.%N)
-    best=$(python3 -c "import sys; a=float(sys.argv[1]); b='$best'; print(min(a, float(b)) if b else a)" "$(python3 -c "print($t1-$t0)")")
-  done
-  echo "$best"
-}
-mbps() { python3 -c "import os,sys; print('%.0f' % (os.path.getsize(sys.argv[1]) / 1e6 / float(sys.argv[2])))" "$1" "$2"; }
-
 f930="$work/ibm930.bin"; fjef="$work/jef.bin"; fdb="$work/ibm930-dbcs.bin"
 echo "streams: $(du -m "$f930" | cut -f1) MB ibm930 mixed, $(du -m "$fjef" | cut -f1) MB jef double-byte"
 # Check first that both decode the stream to the same text.
 cmp <("$koseki" decode --encoding ibm930 <"$f930" | head -c 20000000) <(iconv -f IBM930 -t UTF-8 <"$f930" | head -c 20000000) \
   && echo "check: koseki and iconv agree on the ibm930 stream"
 
-t_k=$(best "$f930" "$koseki" decode --encoding ibm930)
-t_i=$(best "$f930" iconv -f IBM930 -t UTF-8)
-t_j=$(best "$fjef" "$koseki" decode --encoding jef --field dbcs)
-t_id=$(best "$fdb" iconv -f IBM930 -t UTF-8)
-k=$(mbps "$f930" "$t_k"); i=$(mbps "$f930" "$t_i"); j=$(mbps "$fjef" "$t_j"); id=$(mbps "$fdb" "$t_id")
-printf '%-44s %8s MB/s\n' "koseki decode --encoding ibm930 (mixed)" "$k"
-printf '%-44s %8s MB/s\n' "iconv -f IBM930 -t UTF-8 (same stream)" "$i"
-printf '%-44s %8s x\n' "ratio ibm930 koseki/iconv" "$(python3 -c "print('%.1f' % ($k / $i))")"
-printf '%-44s %8s MB/s\n' "koseki decode --encoding jef --field dbcs" "$j"
-printf '%-44s %8s MB/s\n' "iconv -f IBM930 (pure double-byte, same size)" "$id"
-printf '%-44s %8s x\n' "ratio jef-dbcs koseki / iconv ibm930-dbcs" "$(python3 -c "print('%.1f' % ($j / $id))")"
+# Each command runs 3 times, stdin from the file, stdout to /dev/null. Wall time is the best
+# of 3; CPU time (user + sys of the process, best of 3) is less sensitive to other jobs on a
+# shared machine, so both are printed, with the load average before and after.
+python3 - "$koseki" "$f930" "$fjef" "$fdb" <<'PY'
+import os, subprocess, sys, time
+koseki, f930, fjef, fdb = sys.argv[1:]
+def run(cmd, path, n=3):
+    walls, cpus = [], []
+    for _ in range(n):
+        with open(path, "rb") as inp, open(os.devnull, "wb") as out:
+            t0 = time.perf_counter()
+            p = subprocess.Popen(cmd, stdin=inp, stdout=out)
+            _, status, ru = os.wait4(p.pid, 0)
+            walls.append(time.perf_counter() - t0)
+            if status != 0:
+                sys.exit(f"{cmd} failed ({status})")
+            cpus.append(ru.ru_utime + ru.ru_stime)
+    mb = os.path.getsize(path) / 1e6
+    return mb, min(walls), min(cpus)
+def load():
+    return " ".join(open("/proc/loadavg").read().split()[:3])
+print(f"load average before: {load()}   ({os.cpu_count()} CPUs)")
+rows = [
+    ("koseki decode --encoding ibm930 (mixed)", [koseki, "decode", "--encoding", "ibm930"], f930),
+    ("iconv -f IBM930 -t UTF-8 (same stream)", ["iconv", "-f", "IBM930", "-t", "UTF-8"], f930),
+    ("koseki decode --encoding jef --field dbcs", [koseki, "decode", "--encoding", "jef", "--field", "dbcs"], fjef),
+    ("iconv -f IBM930 (pure double-byte, same size)", ["iconv", "-f", "IBM930", "-t", "UTF-8"], fdb),
+]
+res = [run(cmd, path) for _, cmd, path in rows]
+print(f"{'':47} {'MB':>5} {'wall s':>7} {'MB/s':>7} {'CPU s':>7} {'MB/CPU-s':>9}")
+for (name, _, _), (mb, wall, cpu) in zip(rows, res):
+    print(f"{name:47} {mb:5.0f} {wall:7.3f} {mb / wall:7.0f} {cpu:7.3f} {mb / cpu:9.0f}")
+def ratio(a, b):
+    return f"{res[b][1] / res[a][1]:.1f}x by wall time, {res[b][2] / res[a][2]:.1f}x by CPU time"
+print(f"RATIO ibm930 mixed, koseki vs iconv:           {ratio(0, 1)}  (target >= 20x)")
+print(f"RATIO jef dbcs koseki vs iconv ibm930 dbcs:    {ratio(2, 3)}")
+print(f"jef pure double-byte: {res[2][0] / res[2][1]:.0f} MB/s wall, {res[2][0] / res[2][2]:.0f} MB per CPU-second  (target >= 1000 per core)")
+print(f"load average after: {load()}")
+PY
 echo "(CLI figures include reading stdin and writing stdout; kernel figures follow)"
-cargo bench -p moji --bench decode 2>/dev/null | grep -E 'ibm930|jef|ebcdic|Timer|fastest' || true
+cargo bench -p moji --bench decode 2>/dev/null | grep -E 'ibm930|jef|ebcdic|Timer|fastest|MB/s|GB/s' || true

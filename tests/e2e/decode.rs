@@ -17,16 +17,29 @@ fn have_iconv() -> bool {
     ok
 }
 
-fn iconv(cs: &str, input: &[u8]) -> Vec<u8> {
+/// Run `cmd` with `input` on stdin, written from a thread: `koseki decode` and iconv both
+/// write output while they read, so a large input would fill the pipes both ways.
+fn piped(cmd: &mut Command, input: &[u8]) -> std::process::Output {
     use std::io::Write;
-    let mut child = Command::new("iconv")
-        .args(["-f", cs, "-t", "UTF-8"])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
+    use std::process::Stdio;
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    child.stdin.take().unwrap().write_all(input).unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let data = input.to_vec();
+    let writer = std::thread::spawn(move || {
+        let _ = stdin.write_all(&data);
+    });
     let out = child.wait_with_output().unwrap();
+    writer.join().unwrap();
+    out
+}
+
+fn iconv(cs: &str, input: &[u8]) -> Vec<u8> {
+    let out = piped(Command::new("iconv").args(["-f", cs, "-t", "UTF-8"]), input);
     assert!(out.status.success(), "iconv {cs} failed");
     out.stdout
 }
@@ -56,6 +69,35 @@ fn decode_matches_iconv_for_ibm_mixed_streams() {
         );
         assert_eq!(out.stdout, iconv(cs, MIXED), "{name}");
     }
+}
+
+#[test]
+fn large_streams_decode_in_chunks_like_iconv_with_absolute_offsets() {
+    if !have_iconv() {
+        return;
+    }
+    // ~10 MB: longer than the CLI's 4 MiB read chunk; an 11-byte record, so chunk ends
+    // fall inside double-byte codes and shift runs.
+    let record: &[u8] = b"\xC1\xC2\x81\x0E\x45\x41\x45\x42\x40\x40\x0F";
+    let mut big = record.repeat(900_000);
+    let decode = |args: &[&str], input: &[u8]| piped(koseki().arg("decode").args(args), input);
+    let out = decode(&["--encoding", "ibm930"], &big);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(out.stdout == iconv("IBM930", &big), "differs from iconv");
+    let bad = big.len();
+    big.push(0x57);
+    big.extend_from_slice(record);
+    let out = decode(&["--encoding", "ibm930", "--strict"], &big);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains(&format!("byte offset {bad}")), "{err}");
+    let out = decode(&["--encoding", "ibm930"], &big);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("1 undefined code") && err.contains(&format!("byte offset {bad}")),
+        "{err}"
+    );
 }
 
 #[test]

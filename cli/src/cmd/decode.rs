@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
-use moji::{CodePage, Decoder, GaijiMap};
+use moji::{CodePage, DecodeError, DecodeStream, Decoder, FieldKind, GaijiMap, Undefined};
 
 /// How many undefined codes the lenient report lists by offset.
 const LISTED: usize = 10;
@@ -50,53 +50,118 @@ pub enum Field {
     Dbcs,
 }
 
+/// Input read per chunk: the decoder keeps at most one byte over, so memory stays constant
+/// whatever the input size.
+const CHUNK: usize = 4 << 20;
+
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let map = match &args.code_table {
         Some(p) => Some(GaijiMap::load(p)?),
         None => None,
     };
-    let mut input = Vec::new();
-    std::io::stdin()
-        .lock()
-        .read_to_end(&mut input)
-        .context("reading stdin")?;
-
     let mut decoder = Decoder::new(args.encoding).strict(args.strict);
     if let Some(m) = &map {
         decoder = decoder.with_gaiji(m);
     }
-    let mut text: Vec<u8> = Vec::with_capacity(input.len() * 3 / 2 + 16);
-    let mut undefined = Vec::new();
-    let result = match args.field {
-        Field::Mixed => decoder.decode_mixed_utf8(&input, &mut text, &mut undefined),
-        Field::Sbcs => decoder.decode_sbcs_utf8(&input, &mut text, &mut undefined),
-        Field::Dbcs => decoder.decode_dbcs_utf8(&input, &mut text, &mut undefined),
+    let kind = match args.field {
+        Field::Mixed => FieldKind::Mixed,
+        Field::Sbcs => FieldKind::SingleByte,
+        Field::Dbcs => FieldKind::DoubleByte,
     };
+    let mut input = std::io::stdin().lock();
     let mut out = std::io::stdout().lock();
-    out.write_all(&text).context("writing stdout")?;
+    let mut report = Report::default();
+    let result = match decoder.stream(kind) {
+        Some(stream) => decode_chunks(stream, &mut input, &mut out, &mut report),
+        // encoding_rs pages: the whole input at once.
+        None => {
+            let mut bytes = Vec::new();
+            input.read_to_end(&mut bytes).context("reading stdin")?;
+            let mut text: Vec<u8> = Vec::with_capacity(bytes.len() * 3 / 2 + 16);
+            let mut undefined = Vec::new();
+            let r = match args.field {
+                Field::Mixed => decoder.decode_mixed_utf8(&bytes, &mut text, &mut undefined),
+                Field::Sbcs => decoder.decode_sbcs_utf8(&bytes, &mut text, &mut undefined),
+                Field::Dbcs => decoder.decode_dbcs_utf8(&bytes, &mut text, &mut undefined),
+            };
+            out.write_all(&text).context("writing stdout")?;
+            report.add(&mut undefined);
+            Ok(r)
+        }
+    };
     out.flush().context("writing stdout")?;
-    if let Err(e) = result {
+    if let Err(e) = result? {
         anyhow::bail!("stdin ({}): {e}", args.encoding);
     }
-    if undefined.is_empty() {
+    if report.count == 0 {
         return Ok(ExitCode::SUCCESS);
     }
-    let first: Vec<String> = undefined
-        .iter()
-        .take(LISTED)
-        .map(|u| u.to_string())
-        .collect();
+    let first: Vec<String> = report.first.iter().map(|u| u.to_string()).collect();
     eprintln!(
         "koseki decode: {} undefined code{} in stdin ({}) replaced with U+FFFD; first: {}{}",
-        undefined.len(),
-        if undefined.len() == 1 { "" } else { "s" },
+        report.count,
+        if report.count == 1 { "" } else { "s" },
         args.encoding,
         first.join("; "),
-        if undefined.len() > LISTED {
-            "; …"
-        } else {
-            ""
-        }
+        if report.count > LISTED { "; …" } else { "" }
     );
     Ok(ExitCode::from(1))
+}
+
+/// The undefined codes found: how many, and the first [`LISTED`].
+#[derive(Default)]
+struct Report {
+    count: usize,
+    first: Vec<Undefined>,
+}
+
+impl Report {
+    fn add(&mut self, undefined: &mut Vec<Undefined>) {
+        self.count += undefined.len();
+        let room = LISTED.saturating_sub(self.first.len());
+        self.first.extend(undefined.iter().take(room).copied());
+        undefined.clear();
+    }
+}
+
+/// Read stdin a chunk at a time, decode, write: I/O errors are `Err`, a strict decoding
+/// failure is `Ok(Err)` (after the text before it is written).
+fn decode_chunks(
+    mut stream: DecodeStream<'_>,
+    input: &mut impl Read,
+    out: &mut impl Write,
+    report: &mut Report,
+) -> anyhow::Result<Result<(), DecodeError>> {
+    let mut buf = vec![0u8; CHUNK];
+    let mut text = Vec::with_capacity(CHUNK * 2);
+    let mut undefined = Vec::new();
+    let mut carry = 0;
+    loop {
+        let mut len = carry;
+        let mut eof = false;
+        while len < buf.len() {
+            match input.read(&mut buf[len..]) {
+                Ok(0) => {
+                    eof = true;
+                    break;
+                }
+                Ok(k) => len += k,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e).context("reading stdin"),
+            }
+        }
+        text.clear();
+        let r = stream.decode_utf8(&buf[..len], eof, &mut text, &mut undefined);
+        out.write_all(&text).context("writing stdout")?;
+        report.add(&mut undefined);
+        let used = match r {
+            Ok(used) => used,
+            Err(e) => return Ok(Err(e)),
+        };
+        if eof {
+            return Ok(Ok(()));
+        }
+        buf.copy_within(used..len, 0);
+        carry = len - used;
+    }
 }
