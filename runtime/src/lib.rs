@@ -36,6 +36,7 @@ pub mod fold;
 mod index;
 pub mod key;
 pub mod model;
+pub mod scope;
 pub mod search;
 pub mod store;
 pub mod totp;

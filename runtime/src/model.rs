@@ -39,8 +39,42 @@ pub struct Text {
     pub text: String,
     /// The bytes in the vendor file this text was decoded from; `None` for text entered in
     /// the runtime.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "vendor_bytes_hex"
+    )]
     pub vendor_bytes: Option<Vec<u8>>,
+}
+
+/// Vendor bytes in JSON as one hex string (a number array is three to four times longer, and
+/// person headers are stored as JSON); a number array, as older stores hold, still reads.
+mod vendor_bytes_hex {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(v: &Option<Vec<u8>>, s: S) -> Result<S::Ok, S::Error> {
+        match v {
+            Some(b) => s.serialize_str(&crate::util::hex(b)),
+            None => s.serialize_none(),
+        }
+    }
+
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Form {
+        Hex(String),
+        Bytes(Vec<u8>),
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<u8>>, D::Error> {
+        match Option::<Form>::deserialize(d)? {
+            None => Ok(None),
+            Some(Form::Bytes(b)) => Ok(Some(b)),
+            Some(Form::Hex(h)) => crate::util::unhex(&h)
+                .map(Some)
+                .ok_or_else(|| serde::de::Error::custom("vendor_bytes: not hex")),
+        }
+    }
 }
 
 impl Text {
@@ -740,6 +774,82 @@ pub struct Issuance {
     pub pdf_sha256: Option<String>,
 }
 
+/// A vendor code with its name from the vendor's code list (e.g. 個人状態 `1` = 在籍).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct CodeName {
+    pub code: String,
+    pub name: String,
+}
+
+impl CodeName {
+    pub fn new(code: &str, name: &str) -> CodeName {
+        CodeName {
+            code: code.to_string(),
+            name: name.to_string(),
+        }
+    }
+}
+
+/// 統計: one row of the vendor's monthly statistics (届出件数 or 月末現在数), kept as delivered.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Tokei {
+    /// 年月 as the vendor wrote it (YYYYMM).
+    pub month: String,
+    /// 統計区分: 届出件数 / 月末現在数.
+    pub kbn: CodeName,
+    /// 届出種別.
+    pub kind: CodeName,
+    pub honsekinin: Option<i64>,
+    pub hihonsekinin: Option<i64>,
+    pub koseki_count: Option<i64>,
+    pub zaisekisha_count: Option<i64>,
+    pub joseki_count: Option<i64>,
+}
+
+/// 個人状態: a person's state in the vendor system.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KojinJotai {
+    /// The person in the store (`None` when the vendor's person is not loaded).
+    pub person_id: Option<PersonId>,
+    /// The vendor's person key.
+    pub source_key: Option<String>,
+    pub state: CodeName,
+    /// 支援措置 (DV 等支援措置) flagged in the vendor system.
+    pub shien_sochi: bool,
+    pub furigana_status: CodeName,
+    pub furigana_change_open: bool,
+    /// 広域交付 limited.
+    pub koiki_seigen: bool,
+    pub gaiji_count: Option<i64>,
+    /// Last update, as the vendor wrote it.
+    pub updated: String,
+}
+
+/// 識別符号: a person's codes for 戸籍情報連携システム.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShikibetsuFugo {
+    pub person_id: Option<PersonId>,
+    pub source_key: Option<String>,
+    pub renkei_fugo: String,
+    pub denshi_fugo: String,
+    pub state: CodeName,
+}
+
+/// 事務内連携: one link record with 住民基本台帳 or another system.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JimuRenkei {
+    /// The vendor's sequence number (unique).
+    pub seq: String,
+    pub person_id: Option<PersonId>,
+    /// The vendor's person key.
+    pub person_key: Option<String>,
+    pub atena_no: String,
+    pub juminhyo_code: String,
+    pub jushochi_lg: String,
+    pub kind: CodeName,
+    pub result: String,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -773,5 +883,12 @@ mod tests {
         let back: Text = serde_json::from_str(&json).unwrap();
         assert_eq!(back, t);
         assert_eq!(back.text.chars().count(), 2);
+        assert_eq!(json, "{\"text\":\"辻\u{E0101}\",\"vendor_bytes\":\"7a21\"}");
+        // Stores written before kept the bytes as a number array: still read.
+        let old: Text =
+            serde_json::from_str("{\"text\":\"辻\u{E0101}\",\"vendor_bytes\":[122,33]}").unwrap();
+        assert_eq!(old, t);
+        let none: Text = serde_json::from_str(r#"{"text":"a"}"#).unwrap();
+        assert_eq!(none.vendor_bytes, None);
     }
 }

@@ -22,10 +22,11 @@ const MIGRATIONS: &[(u32, &str)] = &[
     (1, include_str!("../migrations/0001_initial.sql")),
     (2, include_str!("../migrations/0002_totp_replay.sql")),
     (3, include_str!("../migrations/0003_search_cards.sql")),
+    (5, include_str!("../migrations/0005_migration_scope.sql")),
 ];
 
 /// The newest schema version this program knows.
-pub const SCHEMA_VERSION: u32 = 3;
+pub const SCHEMA_VERSION: u32 = 5;
 
 /// Tables whose content is the register itself: hashed by [`Store::content_hash`] and counted
 /// by backups. Staff, sessions and audit are not content (they differ between rounds).
@@ -45,6 +46,10 @@ pub(crate) const CONTENT_TABLES: &[(&str, &str)] = &[
     ("image_register", "id"),
     ("image_page", "register_id, page_no"),
     ("local_gaiji", "code_point"),
+    ("tokei", "id"),
+    ("kojin_jotai", "id"),
+    ("shikibetsu_fugo", "id"),
+    ("jimu_renkei", "id"),
 ];
 
 /// Row counts, for reconciliation and backup checks.
@@ -122,11 +127,11 @@ pub(crate) fn migrate(conn: &Connection, path: &Path) -> Result<u32> {
     conn.execute_batch(
         "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL);",
     )?;
-    let current: u32 = conn.query_row(
-        "SELECT COALESCE(MAX(version), 0) FROM schema_version",
-        [],
-        |r| r.get(0),
-    )?;
+    let applied: Vec<u32> = conn
+        .prepare("SELECT version FROM schema_version")?
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    let current = applied.iter().copied().max().unwrap_or(0);
     if current > SCHEMA_VERSION {
         return Err(StoreError::SchemaTooNew {
             path: path.to_path_buf(),
@@ -134,7 +139,9 @@ pub(crate) fn migrate(conn: &Connection, path: &Path) -> Result<u32> {
             known: SCHEMA_VERSION,
         });
     }
-    for (version, sql) in MIGRATIONS.iter().filter(|(v, _)| *v > current) {
+    // By set, not by the highest number: a version numbered below one already applied (a
+    // number reserved for a change that landed later) is still applied.
+    for (version, sql) in MIGRATIONS.iter().filter(|(v, _)| !applied.contains(v)) {
         let tx = conn.unchecked_transaction()?;
         tx.execute_batch(sql)?;
         tx.execute(
@@ -224,6 +231,31 @@ impl Store {
         })
     }
 
+    /// A new, empty store in memory, plain (unencrypted: nothing of it touches the disk;
+    /// temporary tables and sorts stay in memory too), for [`crate::bulk::BulkLoad`] to build
+    /// the whole register in and then write it encrypted in one pass. No journal: a failed
+    /// load is discarded whole. References are checked once, when the load is finished
+    /// ([`crate::bulk::BulkLoad::finish`]), not row by row.
+    pub(crate) fn create_in_memory(path: &Path, fold: Arc<FoldTable>) -> Result<Store> {
+        let conn = Connection::open_in_memory()?;
+        conn.execute_batch(
+            "PRAGMA temp_store = MEMORY; PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;
+             PRAGMA foreign_keys = OFF;",
+        )?;
+        migrate(&conn, path)?;
+        fold::save_to_store(&conn, &fold)?;
+        conn.execute(
+            "INSERT OR REPLACE INTO meta (key, value) VALUES ('created_at', ?1)",
+            [util::now_iso()],
+        )?;
+        conn.execute("DELETE FROM meta WHERE key = 'search_index_stale'", [])?;
+        Ok(Store {
+            conn,
+            path: path.to_path_buf(),
+            fold,
+        })
+    }
+
     /// Opens an existing store, applying pending schema migrations.
     pub fn open(path: &Path, key: &Key) -> Result<Store> {
         if !path.is_file() {
@@ -263,7 +295,14 @@ impl Store {
     }
 
     /// Runs `f` inside a savepoint: all of it or none of it (nests inside a bulk load).
+    ///
+    /// A store in memory is a bulk load being built ([`Store::create_in_memory`]): the load
+    /// is all or nothing as a whole (a failure discards it), so its steps take no savepoint,
+    /// which would copy every page they touch into a statement journal.
     pub fn atomically<T>(&self, f: impl FnOnce(&Store) -> Result<T>) -> Result<T> {
+        if self.in_memory() {
+            return f(self);
+        }
         self.conn.execute_batch("SAVEPOINT koseki_atomic")?;
         match f(self) {
             Ok(v) => {
@@ -279,6 +318,17 @@ impl Store {
         }
     }
 
+    /// Whether this is a bulk load's in-memory store.
+    pub(crate) fn in_memory(&self) -> bool {
+        self.conn.path().is_none_or(str::is_empty)
+    }
+
+    /// Executes one statement through the connection's statement cache (writes run once per
+    /// row in a load: parsing the SQL each time would cost more than the insert).
+    pub(crate) fn exec(&self, sql: &str, params: impl rusqlite::Params) -> Result<usize> {
+        Ok(self.conn.prepare_cached(sql)?.execute(params)?)
+    }
+
     pub fn meta(&self, key: &str) -> Result<Option<String>> {
         Ok(self
             .conn
@@ -287,7 +337,7 @@ impl Store {
     }
 
     pub fn set_meta(&self, key: &str, value: &str) -> Result<()> {
-        self.conn.execute(
+        self.exec(
             "INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)",
             [key, value],
         )?;
@@ -304,7 +354,7 @@ impl Store {
 
     fn insert_koseki_inner(&self, k: &Koseki) -> Result<Koseki> {
         let mut out = k.clone();
-        self.conn.execute(
+        self.exec(
             "INSERT INTO koseki (source_key) VALUES (?1)",
             [&k.source_key],
         )?;
@@ -316,7 +366,7 @@ impl Store {
         }
         for p in out.persons.iter_mut() {
             p.koseki_id = kid;
-            self.conn.execute(
+            self.exec(
                 "INSERT INTO person (koseki_id, kisai_jun, source_key) VALUES (?1, ?2, ?3)",
                 params![kid, p.kisai_jun, p.source_key],
             )?;
@@ -349,7 +399,7 @@ impl Store {
             uji_furigana: k.uji_furigana.clone(),
             status: k.status,
         };
-        self.conn.execute(
+        self.exec(
             "INSERT INTO koseki_version (koseki_id, version, cause_jiko_id, status, honseki_display, hittosha_uji, hittosha_mei, data)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
             params![
@@ -376,7 +426,7 @@ impl Store {
     ) -> Result<()> {
         let mut header = p.clone();
         header.mibun_jiko.clear();
-        self.conn.execute(
+        self.exec(
             "INSERT INTO person_version (person_id, version, cause_jiko_id, uji, mei, birth_gregorian, removed, data)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
             params![
@@ -481,7 +531,7 @@ impl Store {
     /// Stores a 附票 entry; returns it with its id.
     pub fn insert_fuhyo(&self, e: &FuhyoEntry) -> Result<FuhyoEntry> {
         let mut out = e.clone();
-        self.conn.execute(
+        self.exec(
             "INSERT INTO fuhyo_entry (koseki_id, person_id, seq, supersedes_id, juminhyo_code, data) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             params![e.koseki_id, e.person_id, e.seq, e.supersedes, e.juminhyo_code, json(e)?],
         )?;
@@ -492,7 +542,7 @@ impl Store {
     /// Stores bytes by content; returns the SHA-256 key (storing the same bytes twice is a no-op).
     pub fn put_blob(&self, bytes: &[u8], media_type: &str) -> Result<String> {
         let h = util::sha256_hex(bytes);
-        self.conn.execute(
+        self.exec(
             "INSERT OR IGNORE INTO blob (sha256, media_type, bytes) VALUES (?1, ?2, ?3)",
             params![h, media_type, bytes],
         )?;
@@ -520,13 +570,13 @@ impl Store {
                 names: r.names.clone(),
                 closed_date: r.closed_date.clone(),
             };
-            s.conn.execute(
+            s.exec(
                 "INSERT INTO image_register (kind, source_key, data) VALUES (?1, ?2, ?3)",
                 params![json(&r.kind)?, r.source_key, json(&header)?],
             )?;
             let id = s.conn.last_insert_rowid();
             for p in &r.pages {
-                s.conn.execute(
+                s.exec(
                     "INSERT INTO image_page (register_id, page_no, sha256, media_type, width, height) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                     params![id, p.page_no, p.sha256, p.media_type, p.width, p.height],
                 )?;
@@ -546,7 +596,7 @@ impl Store {
                 "local gaiji U+{cp:04X} is not a private-use code point"
             )));
         }
-        self.conn.execute(
+        self.exec(
             "INSERT INTO local_gaiji (code_point, vendor, vendor_code, glyph_png, note) VALUES (?1, ?2, ?3, ?4, ?5)",
             params![cp, g.vendor, g.vendor_code, g.glyph_png, g.note],
         )?;
@@ -555,13 +605,13 @@ impl Store {
 
     pub fn insert_uketsuke(&self, u: &Uketsuke) -> Result<Uketsuke> {
         self.atomically(|s| {
-            s.conn.execute(
+            s.exec(
                 "INSERT INTO uketsuke (uketsuke_no, received_at, kind, koseki_id, source_key) VALUES (?1, ?2, ?3, ?4, ?5)",
                 params![u.uketsuke_no, u.received_at, u.kind, u.koseki_id, u.source_key],
             )?;
             let mut out = u.clone();
             out.id = s.conn.last_insert_rowid();
-            s.conn.execute(
+            s.exec(
                 "INSERT INTO uketsuke_version (uketsuke_id, version, status, data) VALUES (?1, 1, ?2, ?3)",
                 params![out.id, json(&u.status)?, json(&out)?],
             )?;
@@ -571,13 +621,13 @@ impl Store {
 
     pub fn insert_fujuri(&self, f: &FujuriMoushide) -> Result<FujuriMoushide> {
         self.atomically(|s| {
-            s.conn.execute(
+            s.exec(
                 "INSERT INTO fujuri_moushide (person_id, source_key) VALUES (?1, ?2)",
                 params![f.person_id, f.source_key],
             )?;
             let mut out = f.clone();
             out.id = s.conn.last_insert_rowid();
-            s.conn.execute(
+            s.exec(
                 "INSERT INTO fujuri_version (fujuri_id, version, status, data) VALUES (?1, 1, ?2, ?3)",
                 params![out.id, json(&f.status)?, json(&out)?],
             )?;
@@ -930,10 +980,14 @@ impl Store {
             let next: i64 = s.conn.query_row("SELECT COALESCE(MAX(id), 0) + 1 FROM issuance", [], |r| r.get(0))?;
             let hakko_no = format!("{next:07}");
             let issued_at = util::now_iso();
+            // The vendor keys ride along so a bulk reload can re-point the record.
             s.conn.execute(
                 "INSERT INTO issuance (id, hakko_no, kind, koseki_id, person_id, image_register_id, requester_kubun,
-                   requester_name, fee_yen, channel, issued_at, user_name, terminal)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+                   requester_name, fee_yen, channel, issued_at, user_name, terminal,
+                   koseki_key, person_key, image_register_key)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13,
+                   (SELECT source_key FROM koseki WHERE id = ?4), (SELECT source_key FROM person WHERE id = ?5),
+                   (SELECT source_key FROM image_register WHERE id = ?6))",
                 params![
                     next,
                     hakko_no,
