@@ -215,12 +215,6 @@ pub fn migrate(opts: &Options, progress: &dyn Progress) -> Result<Outcome, Error
     // only once committed and hashed: a run that dies half-way leaves the old store as it was.
     let bulk = runtime::bulk::BulkLoad::begin(&opts.db, &opts.key).map_err(serr)?;
     let store = bulk.store();
-    // The whole load is one transaction: a page cache big enough to hold it keeps SQLite
-    // from spilling (and encrypting) half-built pages to the temporary file again and again.
-    store
-        .connection()
-        .execute_batch("PRAGMA cache_size = -2097152; PRAGMA temp_store = MEMORY;")
-        .map_err(|e| Error::Input(format!("store {}: {e}", opts.db.display())))?;
     let loaded = Plan::new(&staged).load(store, &by_no, &|n| progress.inc(n))?;
     for (code, (local, _, _)) in &gaiji {
         if !*local {
@@ -252,14 +246,27 @@ pub fn migrate(opts: &Options, progress: &dyn Progress) -> Result<Outcome, Error
             &serde_json::to_string(&decisions).unwrap_or_default(),
         )
         .map_err(serr)?;
-    let done = bulk.finish(Some(&opts.round)).map_err(serr)?;
-    let content_hash = done.content_hash;
     progress.finish();
     phase(
         "load",
         t,
         loaded.by_entity.values().sum(),
-        format!("store {}", opts.db.display()),
+        "into the new store, in memory".into(),
+    );
+    // Hash, then write it encrypted beside the target and rename it into place.
+    let t = Instant::now();
+    let done = bulk.finish(Some(&opts.round)).map_err(serr)?;
+    let content_hash = done.content_hash;
+    phase(
+        "write",
+        t,
+        done.counts.koseki as u64,
+        format!(
+            "store {}: hashed in {} ms, written encrypted in {} ms",
+            opts.db.display(),
+            done.hash_millis,
+            done.write_millis
+        ),
     );
 
     // Reconcile.
