@@ -124,6 +124,24 @@ impl CertFont {
         Ok((glyphs, slots))
     }
 
+    /// The font's names of the glyphs [`CertFont::shape`] prints for `line`, one per character
+    /// (a variation selector folded into its base). IPAmj明朝 names each glyph after its MJ
+    /// character (`mj009333`), so this tells which MJ glyph a certificate shows.
+    pub fn glyph_names(&self, line: &str) -> Result<Vec<Option<String>>, CertificateError> {
+        let face = ttf_parser::Face::parse(&self.data, 0)
+            .map_err(|e| CertificateError::Font(PathBuf::new(), e.to_string()))?;
+        Ok(self
+            .shape(line)?
+            .iter()
+            .map(|g| {
+                u16::try_from(g.glyph_id.to_u32())
+                    .ok()
+                    .and_then(|id| face.glyph_name(ttf_parser::GlyphId(id)))
+                    .map(str::to_string)
+            })
+            .collect())
+    }
+
     /// Check that every character of `text` has a glyph (IVS included) or a gaiji image.
     pub fn covers(
         &self,

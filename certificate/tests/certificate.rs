@@ -282,6 +282,17 @@ fn pdf_embeds_ipamj_subset_and_extracts_exact_text() {
 }
 
 #[test]
+fn glyph_names_tell_the_mj_glyph_an_ivs_picks() {
+    let font = CertFont::ipamj().unwrap();
+    // 壄 with two Moji_Joho selectors: two MJ glyphs (MJ009333, MJ009334).
+    let names = font.glyph_names("壄\u{E0101}壄\u{E0102}").unwrap();
+    assert_eq!(
+        names,
+        [Some("mj009333".to_string()), Some("mj009334".to_string())]
+    );
+}
+
+#[test]
 fn missing_glyph_is_an_error_not_a_substitute() {
     let font = CertFont::ipamj().expect("IPAmj明朝 installed by setup");
     let err = font.shape("山\u{F8F0}").unwrap_err();

@@ -304,13 +304,15 @@ struct Target {
     name: String,
     /// The gaiji as recorded: base + IVS.
     glyph: String,
+    /// The MJ文字図形名 文字同定 gave it (MJ009333).
+    mj: String,
     honseki: String,
     closed: bool,
     /// The name with the gaiji replaced by another character of its MJ縮退 class, spaces out.
     variant: String,
 }
 
-fn pick_target(store: &runtime::Store, identified: &[String]) -> Target {
+fn pick_target(store: &runtime::Store, identified: &[(String, String)]) -> Target {
     let fold = store.fold_table();
     let mut offset = 0;
     loop {
@@ -328,9 +330,10 @@ fn pick_target(store: &runtime::Store, identified: &[String]) -> Target {
                 for w in chars.windows(2) {
                     let glyph: String = w.iter().collect();
                     // chromedriver types only the BMP, so the variant and the rest must be BMP.
-                    if !identified.contains(&glyph)
-                        || name.chars().any(|c| c as u32 > 0xFFFF && c != w[1])
-                    {
+                    let Some((_, mj)) = identified.iter().find(|(g, _)| *g == glyph) else {
+                        continue;
+                    };
+                    if name.chars().any(|c| c as u32 > 0xFFFF && c != w[1]) {
                         continue;
                     }
                     let key = fold.key(&glyph);
@@ -352,6 +355,7 @@ fn pick_target(store: &runtime::Store, identified: &[String]) -> Target {
                             variant: name.replace(&glyph, &v.to_string()).replace('\u{3000}', ""),
                             name,
                             glyph,
+                            mj: mj.clone(),
                             honseki: k.honseki.display.text.clone(),
                             closed: k.status != runtime::model::KosekiStatus::Genzai,
                         };
@@ -452,17 +456,19 @@ fn migrated_sample_store_clerk_finds_a_variant_views_and_prints() {
     );
 
     // The gaiji 文字同定 identified with an MJ character that needs an IVS (rank 1 rows).
-    let identified: Vec<String> = std::fs::read_to_string(&tsv)
+    // (UCS + IVS as text, MJ文字図形名) of each rank-1 row with a selector.
+    let identified: Vec<(String, String)> = std::fs::read_to_string(&tsv)
         .unwrap()
         .lines()
         .skip(1)
         .map(|l| l.split('\t').collect::<Vec<_>>())
         .filter(|f| f[1] == "1" && !f[4].is_empty())
         .map(|f| {
-            [f[3], f[4]]
+            let glyph = [f[3], f[4]]
                 .iter()
                 .map(|u| char::from_u32(u32::from_str_radix(&u[2..], 16).unwrap()).unwrap())
-                .collect()
+                .collect();
+            (glyph, f[2].to_string())
         })
         .collect();
     let open = || {
@@ -475,8 +481,8 @@ fn migrated_sample_store_clerk_finds_a_variant_views_and_prints() {
     };
     assert!(!t.variant.contains(&t.glyph));
     eprintln!(
-        "戸籍 {}: {} found as {} (gaiji {:?})",
-        t.koseki_id, t.name, t.variant, t.glyph
+        "戸籍 {}: {} found as {} (gaiji {:?} = {})",
+        t.koseki_id, t.name, t.variant, t.glyph, t.mj
     );
 
     let (child, base) = serve(std::path::Path::new(&db), std::path::Path::new(&key));
@@ -512,6 +518,13 @@ fn migrated_sample_store_clerk_finds_a_variant_views_and_prints() {
         t.glyph.chars().nth(1).unwrap() as u32
     );
     browser.wait_for_ipamj(&t.glyph);
+    // The page's font is the installed IPAmj明朝 (served as is), whose glyph for this sequence
+    // is the very MJ character 文字同定 chose; the certificate draws the same glyph.
+    let names = certificate::CertFont::ipamj()
+        .unwrap()
+        .glyph_names(&t.glyph)
+        .unwrap();
+    assert_eq!(names, [Some(t.mj.to_lowercase())], "{:?}", t.glyph);
 
     browser.click(&format!(
         "a[href='/issue?kind=zenbu&koseki={}']",
