@@ -1,19 +1,20 @@
-//! `koseki dump --format parquet`: one row per record, columns flattened like the CSV output
-//! (`CHILD_2.CHILD-NAME`), with an Arrow schema derived from the layout: text fields as Utf8,
-//! numeric fields as Decimal128 with the field's own precision and scale (exact, no floats).
+//! `koseki dump --format parquet`: one row per record, with an Arrow schema derived from the
+//! layout, nested like the JSON lines: groups as Struct columns, OCCURS as List columns, text
+//! fields as Utf8, numeric fields as Decimal128 with the field's own precision and scale
+//! (exact, no floats). (CSV keeps the flattened names, `CHILD_2.CHILD-NAME`.)
 
 use std::io::Write;
 use std::sync::Arc;
 
-use arrow_array::builder::{Decimal128Builder, StringBuilder};
-use arrow_array::{ArrayRef, RecordBatch};
-use arrow_schema::{DataType, Field as ArrowField, Schema};
+use arrow_array::{ArrayRef, Decimal128Array, ListArray, RecordBatch, StringArray, StructArray};
+use arrow_buffer::{NullBuffer, OffsetBuffer};
+use arrow_schema::{DataType, Field as ArrowField, Fields, Schema};
 use parquet::arrow::ArrowWriter;
 use rayon::prelude::*;
 
 use crate::decode::DecodeOptions;
-use crate::dump::{Column, DumpOptions, DumpSummary, PathStep, csv_columns};
-use crate::layout::{Codec, Item, RecordLayout};
+use crate::dump::{DumpOptions, DumpSummary};
+use crate::layout::{Codec, Item, ItemKind, RecordLayout};
 use crate::reader::{Plan, RawRecord, RecordError};
 use crate::value::Value;
 
@@ -26,51 +27,10 @@ pub enum ParquetError {
     Arrow(#[from] arrow_schema::ArrowError),
 }
 
-#[derive(Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ColType {
     Text,
     Decimal { precision: u8, scale: i8 },
-}
-
-fn leaf_codec<'l>(records: &'l [RecordLayout], path: &[PathStep]) -> Option<&'l Codec> {
-    for r in records {
-        let mut items: &[Item] = &r.items;
-        let mut found: Option<&Item> = None;
-        let mut ok = true;
-        for step in path {
-            if let PathStep::Name(n) = step {
-                // FILLER groups are transparent in the flattened names.
-                fn find<'i>(items: &'i [Item], n: &str) -> Option<&'i Item> {
-                    for it in items {
-                        if !it.filler && it.name == n {
-                            return Some(it);
-                        }
-                        if it.filler
-                            && it.is_group()
-                            && let Some(x) = find(it.children(), n)
-                        {
-                            return Some(x);
-                        }
-                    }
-                    None
-                }
-                match find(items, n) {
-                    Some(it) => {
-                        found = Some(it);
-                        items = it.children();
-                    }
-                    None => {
-                        ok = false;
-                        break;
-                    }
-                }
-            }
-        }
-        if ok && let Some(f) = found.and_then(|it| it.field()) {
-            return Some(&f.codec);
-        }
-    }
-    None
 }
 
 fn col_type(codec: Option<&Codec>) -> ColType {
@@ -105,74 +65,158 @@ fn col_type(codec: Option<&Codec>) -> ColType {
     }
 }
 
-/// The Arrow schema for a plan's layouts.
-pub fn arrow_schema(records: &[RecordLayout]) -> (Schema, Vec<(Column, ColType)>) {
-    let cols: Vec<(Column, ColType)> = csv_columns(records)
-        .into_iter()
-        .map(|c| {
-            let t = col_type(leaf_codec(records, &c.1));
-            (c, t)
-        })
-        .collect();
-    let fields: Vec<ArrowField> = cols
-        .iter()
-        .map(|((name, _), t)| {
-            let dt = match *t {
-                ColType::Text => DataType::Utf8,
-                ColType::Decimal { precision, scale } => DataType::Decimal128(precision, scale),
-            };
-            ArrowField::new(name, dt, true)
-        })
-        .collect();
-    (Schema::new(fields), cols)
+/// One column of the nested schema, following the layout as the JSON lines do: a field is a
+/// Utf8 or Decimal128 leaf, a named group a Struct, an OCCURS item a List of its element, a
+/// FILLER group's named children sit in its parent, FILLER fields are left out. Level-66
+/// RENAMES follow the record's own columns (an alias like its item, a span as a Struct).
+#[derive(Debug, Clone)]
+pub enum Node {
+    Leaf(ColType),
+    Struct(Vec<(String, Node)>),
+    List(Box<Node>),
 }
 
-fn lookup<'v>(v: &'v Value, path: &[PathStep]) -> Option<&'v Value> {
-    let mut cur = v;
-    for s in path {
-        cur = match (s, cur) {
-            (PathStep::Name(n), Value::Group(_)) => cur.get(n)?,
-            (PathStep::Index(i), Value::Array(a)) => a.get(*i)?,
-            _ => return None,
-        };
+impl Node {
+    fn data_type(&self) -> DataType {
+        match self {
+            Node::Leaf(ColType::Text) => DataType::Utf8,
+            Node::Leaf(ColType::Decimal { precision, scale }) => {
+                DataType::Decimal128(*precision, *scale)
+            }
+            Node::Struct(children) => DataType::Struct(fields_of(children)),
+            Node::List(elem) => {
+                DataType::List(Arc::new(ArrowField::new("element", elem.data_type(), true)))
+            }
+        }
     }
-    Some(cur)
+}
+
+fn fields_of(children: &[(String, Node)]) -> Fields {
+    children
+        .iter()
+        .map(|(n, c)| ArrowField::new(n, c.data_type(), true))
+        .collect()
+}
+
+/// The nodes of `items` (FILLER groups transparent), appended to `out`.
+fn nodes(items: &[Item], out: &mut Vec<(String, Node)>) {
+    for it in items {
+        if it.filler {
+            if it.is_group() {
+                nodes(it.children(), out);
+            }
+            continue;
+        }
+        let one = match &it.kind {
+            ItemKind::Field(f) => Node::Leaf(col_type(Some(&f.codec))),
+            ItemKind::Group(c) => {
+                let mut ch = Vec::new();
+                nodes(c, &mut ch);
+                if ch.is_empty() {
+                    continue; // a group of FILLER only: nothing to hold
+                }
+                Node::Struct(ch)
+            }
+        };
+        let node = match it.occurs {
+            Some(_) => Node::List(Box::new(one)),
+            None => one,
+        };
+        if !out.iter().any(|(n, _)| n == &it.name) {
+            out.push((it.name.clone(), node));
+        }
+    }
+}
+
+/// The top-level columns for a plan's layouts: every record's columns, a name shared by two
+/// record layouts giving one column.
+pub fn layout_nodes(records: &[RecordLayout]) -> Vec<(String, Node)> {
+    let mut out = Vec::new();
+    for r in records {
+        nodes(&r.items, &mut out);
+        let renamed: Vec<Item> = r.renames.iter().filter_map(|x| x.item.clone()).collect();
+        nodes(&renamed, &mut out);
+    }
+    out
+}
+
+/// The Arrow schema for a plan's layouts (see [`Node`]).
+pub fn arrow_schema(records: &[RecordLayout]) -> (Schema, Vec<(String, Node)>) {
+    let cols = layout_nodes(records);
+    (Schema::new(fields_of(&cols)), cols)
+}
+
+/// One column's array from the values at that place in each row (`None`: absent).
+fn build(node: &Node, vals: &[Option<&Value>]) -> Result<ArrayRef, ParquetError> {
+    Ok(match node {
+        Node::Leaf(ColType::Text) => {
+            let a: StringArray = vals.iter().map(|v| v.and_then(Value::as_text)).collect();
+            Arc::new(a)
+        }
+        Node::Leaf(ColType::Decimal { precision, scale }) => {
+            let a: Decimal128Array = vals
+                .iter()
+                .map(|v| {
+                    v.and_then(Value::as_number)
+                        .and_then(|d| d.rescale(*scale as i32))
+                        .map(|d| d.mantissa)
+                })
+                .collect();
+            Arc::new(a.with_precision_and_scale(*precision, *scale)?)
+        }
+        Node::Struct(children) => {
+            let nulls: NullBuffer = vals
+                .iter()
+                .map(|v| matches!(v, Some(Value::Group(_))))
+                .collect();
+            let mut arrays = Vec::with_capacity(children.len());
+            for (name, c) in children {
+                let sub: Vec<Option<&Value>> =
+                    vals.iter().map(|v| v.and_then(|v| v.get(name))).collect();
+                arrays.push(build(c, &sub)?);
+            }
+            Arc::new(StructArray::try_new(
+                fields_of(children),
+                arrays,
+                Some(nulls),
+            )?)
+        }
+        Node::List(elem) => {
+            let mut flat: Vec<Option<&Value>> = Vec::new();
+            let mut lens = Vec::with_capacity(vals.len());
+            for v in vals {
+                match v {
+                    Some(Value::Array(a)) => {
+                        flat.extend(a.iter().map(Some));
+                        lens.push(a.len());
+                    }
+                    _ => lens.push(0),
+                }
+            }
+            let nulls: NullBuffer = vals
+                .iter()
+                .map(|v| matches!(v, Some(Value::Array(_))))
+                .collect();
+            let field = Arc::new(ArrowField::new("element", elem.data_type(), true));
+            Arc::new(ListArray::try_new(
+                field,
+                OffsetBuffer::from_lengths(lens),
+                build(elem, &flat)?,
+                Some(nulls),
+            )?)
+        }
+    })
 }
 
 fn batch(
     schema: &Arc<Schema>,
-    cols: &[(Column, ColType)],
+    cols: &[(String, Node)],
     rows: &[Value],
 ) -> Result<RecordBatch, ParquetError> {
     let mut arrays: Vec<ArrayRef> = Vec::with_capacity(cols.len());
-    for ((_, path), t) in cols {
-        match *t {
-            ColType::Text => {
-                let mut b = StringBuilder::new();
-                for r in rows {
-                    match lookup(r, path) {
-                        Some(Value::Text(s)) => b.append_value(s),
-                        _ => b.append_null(),
-                    }
-                }
-                arrays.push(Arc::new(b.finish()));
-            }
-            ColType::Decimal { precision, scale } => {
-                let mut b = Decimal128Builder::new();
-                for r in rows {
-                    match lookup(r, path)
-                        .and_then(Value::as_number)
-                        .and_then(|d| d.rescale(scale as i32))
-                    {
-                        Some(d) => b.append_value(d.mantissa),
-                        None => b.append_null(),
-                    }
-                }
-                arrays.push(Arc::new(
-                    b.finish().with_precision_and_scale(precision, scale)?,
-                ));
-            }
-        }
+    for (name, node) in cols {
+        let vals: Vec<Option<&Value>> = rows.iter().map(|r| r.get(name)).collect();
+        arrays.push(build(node, &vals)?);
     }
     Ok(RecordBatch::try_new(schema.clone(), arrays)?)
 }
