@@ -10,6 +10,8 @@
 //! [`crate::decode::RecordDecoder`] with a [`crate::decode::JsonSink`] (a test checks this on
 //! random layouts and bytes).
 
+use std::sync::atomic::{AtomicU64, Ordering};
+
 use crate::codec::{Family, TextCodec, decode_binary};
 use crate::decode::{FieldProblem, FieldValue, decode_field};
 use crate::layout::{Codec, Item, ItemKind, RecordLayout, SignPosition};
@@ -19,8 +21,23 @@ use crate::value::write_json_str;
 /// (little-endian). 0 where the generic decoder must decide.
 pub(crate) struct TextTables {
     sbcs: Box<[u64; 256]>,
-    /// 65536 entries, built only when the layout has PIC N / G fields.
-    dbcs: Option<Vec<u64>>,
+    /// 65536 entries, filled as codes are met (a file uses a few thousand of them; asking
+    /// the code page for all 65536 up front costs more than a small file's whole dump).
+    /// `None` when the layout has no PIC N / G fields.
+    dbcs: Option<Vec<AtomicU64>>,
+}
+
+/// A DBCS entry not looked up yet (a real entry's length byte is at most 7).
+const UNKNOWN: u64 = u64::MAX;
+
+/// The entry for one double-byte code, asked of the code page.
+#[cold]
+fn dbcs_entry(tc: &dyn TextCodec, code: u16) -> u64 {
+    let mut s = String::new();
+    match tc.decode_dbcs(&code.to_be_bytes(), &mut s) {
+        Ok(()) => pack(&s),
+        Err(_) => 0,
+    }
 }
 
 fn pack(s: &str) -> u64 {
@@ -57,19 +74,7 @@ impl TextTables {
                 sbcs[b as usize] = pack(&s);
             }
         }
-        let dbcs = with_dbcs.then(|| {
-            use rayon::prelude::*;
-            (0..=u16::MAX)
-                .into_par_iter()
-                .map_init(String::new, |s, code| {
-                    s.clear();
-                    match tc.decode_dbcs(&code.to_be_bytes(), s) {
-                        Ok(()) => pack(s),
-                        Err(_) => 0,
-                    }
-                })
-                .collect()
-        });
+        let dbcs = with_dbcs.then(|| (0..=u16::MAX).map(|_| AtomicU64::new(UNKNOWN)).collect());
         TextTables { sbcs, dbcs }
     }
 }
@@ -391,7 +396,7 @@ impl<'a> JsonProgram<'a> {
                     sbcs_fast(bytes, &tables.sbcs, tc.sbcs_pad(), keep_padding, out)
                 }
                 Codec::Dbcs { .. } => match &tables.dbcs {
-                    Some(t) => dbcs_fast(bytes, t, tc.dbcs_pad(), keep_padding, out),
+                    Some(t) => dbcs_fast(bytes, t, tc, keep_padding, out),
                     None => false,
                 },
                 Codec::Zoned { scale, sign, .. } if family == Family::Ebcdic => {
@@ -489,7 +494,8 @@ fn sbcs_fast(bytes: &[u8], t: &[u64; 256], pad: u8, keep: bool, out: &mut Out) -
 }
 
 #[inline]
-fn dbcs_fast(bytes: &[u8], t: &[u64], pad: [u8; 2], keep: bool, out: &mut Out) -> bool {
+fn dbcs_fast(bytes: &[u8], t: &[AtomicU64], tc: &dyn TextCodec, keep: bool, out: &mut Out) -> bool {
+    let pad = tc.dbcs_pad();
     let mut n = bytes.len() & !1;
     if !keep {
         while n >= 2 && bytes[n - 2] == pad[0] && bytes[n - 1] == pad[1] {
@@ -499,7 +505,14 @@ fn dbcs_fast(bytes: &[u8], t: &[u64], pad: [u8; 2], keep: bool, out: &mut Out) -
     out.push(b'"');
     let text_start = out.n;
     for pair in bytes[..n].chunks_exact(2) {
-        let e = t[usize::from(u16::from_be_bytes([pair[0], pair[1]]))];
+        let code = u16::from_be_bytes([pair[0], pair[1]]);
+        // Relaxed: an entry only ever goes from UNKNOWN to its one value.
+        let slot = &t[usize::from(code)];
+        let mut e = slot.load(Ordering::Relaxed);
+        if e == UNKNOWN {
+            e = dbcs_entry(tc, code);
+            slot.store(e, Ordering::Relaxed);
+        }
         if e == 0 {
             return false;
         }
