@@ -69,7 +69,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         Field::Dbcs => FieldKind::DoubleByte,
     };
     let mut input = std::io::stdin().lock();
-    let mut out = std::io::stdout().lock();
+    let mut out = raw_stdout()?;
     let mut report = Report::default();
     let result = match decoder.stream(kind) {
         Some(stream) => decode_chunks(stream, &mut input, &mut out, &mut report),
@@ -84,12 +84,21 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 Field::Sbcs => decoder.decode_sbcs_utf8(&bytes, &mut text, &mut undefined),
                 Field::Dbcs => decoder.decode_dbcs_utf8(&bytes, &mut text, &mut undefined),
             };
-            out.write_all(&text).context("writing stdout")?;
             report.add(&mut undefined);
-            Ok(r)
+            out.write_all(&text).context("writing stdout").map(|()| r)
         }
     };
-    out.flush().context("writing stdout")?;
+    let result = result.and_then(|r| {
+        out.flush().context("writing stdout")?;
+        Ok(r)
+    });
+    // The reader went away (`koseki decode … | head`): not an error of ours.
+    if let Err(e) = &result
+        && e.downcast_ref::<std::io::Error>()
+            .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+    {
+        return Ok(ExitCode::SUCCESS);
+    }
     if let Err(e) = result? {
         anyhow::bail!("stdin ({}): {e}", args.encoding);
     }
@@ -106,6 +115,22 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         if report.count > LISTED { "; …" } else { "" }
     );
     Ok(ExitCode::from(1))
+}
+
+/// Stdout without Rust's line buffering, which scans every write for its last newline (a
+/// tenth of the run time with megabyte writes): a `File` on a duplicate of fd 1.
+fn raw_stdout() -> anyhow::Result<Box<dyn Write>> {
+    #[cfg(unix)]
+    {
+        use std::os::fd::AsFd;
+        let fd = std::io::stdout()
+            .as_fd()
+            .try_clone_to_owned()
+            .context("duplicating stdout")?;
+        Ok(Box::new(std::fs::File::from(fd)))
+    }
+    #[cfg(not(unix))]
+    Ok(Box::new(std::io::stdout().lock()))
 }
 
 /// The undefined codes found: how many, and the first [`LISTED`].
