@@ -28,6 +28,44 @@ use crate::error::{Result, StoreError};
 #[derive(Debug, Default, Clone)]
 pub struct FoldTable {
     map: HashMap<String, String>,
+    /// The same, keyed by (character, variation selector) for [`FoldTable::key`], which runs
+    /// on every search candidate checked on its card.
+    by_char: HashMap<(char, Option<char>), Box<str>, CharHash>,
+}
+
+/// A multiplicative hash for a character pair (the std SipHash is many times slower here, and
+/// the keys are not attacker-chosen in bulk: a store's own fold table).
+#[derive(Debug, Default, Clone, Copy)]
+struct CharHash;
+
+impl std::hash::BuildHasher for CharHash {
+    type Hasher = CharHasher;
+    fn build_hasher(&self) -> CharHasher {
+        CharHasher(0)
+    }
+}
+
+#[derive(Debug, Default)]
+struct CharHasher(u64);
+
+impl std::hash::Hasher for CharHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(u64::from(b));
+        }
+    }
+    fn write_u32(&mut self, n: u32) {
+        self.write_u64(u64::from(n));
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x51_7C_C1_B7_27_22_0A_95);
+    }
+    fn write_usize(&mut self, n: usize) {
+        self.write_u64(n as u64);
+    }
 }
 
 /// The MJ縮退マップ tables whose links join glyphs of one character (see the module docs for
@@ -58,9 +96,22 @@ impl FoldTable {
     }
 
     pub(crate) fn from_pairs(pairs: impl IntoIterator<Item = (String, String)>) -> FoldTable {
-        FoldTable {
-            map: pairs.into_iter().collect(),
+        FoldTable::from_map(pairs.into_iter().collect())
+    }
+
+    fn from_map(map: HashMap<String, String>) -> FoldTable {
+        let mut by_char = HashMap::with_hasher(CharHash);
+        for (src, dst) in &map {
+            let mut cs = src.chars();
+            let key = match (cs.next(), cs.next(), cs.next()) {
+                (Some(c), None, _) => (c, None),
+                (Some(c), Some(v), None) if is_variation_selector(v) => (c, Some(v)),
+                // key() looks up only a character or a character with its selector
+                _ => continue,
+            };
+            by_char.insert(key, dst.clone().into_boxed_str());
         }
+        FoldTable { map, by_char }
     }
 
     pub(crate) fn pairs(&self) -> impl Iterator<Item = (&String, &String)> {
@@ -134,34 +185,20 @@ impl FoldTable {
     /// small → large).
     pub fn key(&self, text: &str) -> String {
         let mut out = String::with_capacity(text.len());
-        let chars: Vec<char> = text.chars().collect();
-        let mut i = 0;
-        let mut buf = String::new();
-        while i < chars.len() {
-            let c = chars[i];
-            if c.is_whitespace() || c == '\u{3000}' {
-                i += 1;
+        let mut chars = text.chars().peekable();
+        while let Some(c) = chars.next() {
+            let vs = chars.next_if(|&v| is_variation_selector(v));
+            if c.is_whitespace() || c == '\u{3000}' || is_variation_selector(c) {
+                // a space separates nothing in a key; a stray selector carries no letter
                 continue;
             }
-            let vs = chars
-                .get(i + 1)
-                .copied()
-                .filter(|&v| is_variation_selector(v));
-            i += if vs.is_some() { 2 } else { 1 };
-            if is_variation_selector(c) {
-                continue; // a stray selector carries no letter
+            if let Some(v) = vs
+                && let Some(d) = self.by_char.get(&(c, Some(v)))
+            {
+                out.push_str(d);
+                continue;
             }
-            buf.clear();
-            buf.push(c);
-            if let Some(v) = vs {
-                buf.push(v);
-                if let Some(d) = self.map.get(&buf) {
-                    out.push_str(d);
-                    continue;
-                }
-                buf.pop();
-            }
-            match self.map.get(&buf) {
+            match self.by_char.get(&(c, None)) {
                 Some(d) => out.push_str(d),
                 None => fold_kana(c, &mut out),
             }
@@ -290,7 +327,7 @@ impl UnionFind {
                 map.insert(self.names[i].clone(), rep.clone());
             }
         }
-        FoldTable { map }
+        FoldTable::from_map(map)
     }
 }
 

@@ -231,6 +231,23 @@ impl Store {
         Ok(())
     }
 
+    /// Whether the search index must be rebuilt before it answers: a schema migration that
+    /// changes the index tables sets `search_index_stale` (see migrations/0003), and only a
+    /// rebuild clears it.
+    pub fn search_index_stale(&self) -> Result<bool> {
+        Ok(self.meta("search_index_stale")?.is_some())
+    }
+
+    /// Rebuilds the search index when it is stale; returns whether it did. For startup paths
+    /// (`koseki serve`) after [`Store::open`].
+    pub fn ensure_search_index(&self) -> Result<bool> {
+        if !self.search_index_stale()? {
+            return Ok(false);
+        }
+        self.rebuild_search_index()?;
+        Ok(true)
+    }
+
     /// Rebuilds the whole search index from the register content (after a schema upgrade, or
     /// to re-key with a new fold table). Former names of persons are re-indexed too.
     pub fn rebuild_search_index(&self) -> Result<()> {

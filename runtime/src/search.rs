@@ -234,6 +234,15 @@ impl Store {
     }
 
     fn search_in_transaction(&self, q: &SearchQuery) -> Result<SearchResults> {
+        // An index emptied by a schema upgrade would answer "nothing found" for everyone.
+        if self.search_index_stale()? {
+            return Err(StoreError::Invalid(format!(
+                "the search index of {} is out of date after a schema upgrade; an administrator \
+                 rebuilds it with `koseki search --db {} --rebuild-index`",
+                self.path.display(),
+                self.path.display()
+            )));
+        }
         let limit = q.limit.unwrap_or(DEFAULT_HITS).clamp(1, MAX_HITS);
         let name = SearchQuery::nonempty(&q.name);
         let kana = SearchQuery::nonempty(&q.kana);
@@ -857,6 +866,25 @@ mod tests {
             .unwrap();
         assert_eq!(r.matched, 1);
         assert_eq!(r.hits[0].person_id, None);
+    }
+
+    #[test]
+    fn a_stale_index_is_refused_until_rebuilt() {
+        let (_d, s) = demo();
+        assert!(!s.ensure_search_index().unwrap());
+        let before = s.search(&SearchQuery::by_name("山吹誠一")).unwrap();
+        assert_eq!(before.len(), 2, "the person and the 改製原 見出し");
+        // what a schema migration of the index tables leaves behind
+        s.connection()
+            .execute_batch(
+                "DELETE FROM search_key; DELETE FROM search_card;
+                 INSERT INTO meta (key, value) VALUES ('search_index_stale', '1');",
+            )
+            .unwrap();
+        let e = s.search(&SearchQuery::by_name("山吹")).unwrap_err();
+        assert!(e.to_string().contains("--rebuild-index"), "{e}");
+        assert!(s.ensure_search_index().unwrap());
+        assert_eq!(s.search(&SearchQuery::by_name("山吹誠一")).unwrap(), before);
     }
 
     #[test]

@@ -180,6 +180,25 @@ fn search_says_when_results_are_cut() {
 }
 
 #[test]
+fn a_stale_search_index_is_refused_and_rebuilt() {
+    let f = demo();
+    tamper(
+        &f.db,
+        &f.key_file,
+        "DELETE FROM search_key; DELETE FROM search_card;
+         INSERT INTO meta (key, value) VALUES ('search_index_stale', '1');",
+    );
+    let o = run(&f, &["search", "--name", "山吹"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stdout(&o));
+    assert!(stderr(&o).contains("--rebuild-index"), "{}", stderr(&o));
+    let o = run(&f, &["search", "--rebuild-index"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = run(&f, &["search", "--name", "山吹誠一"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("山吹\u{3000}誠一"), "{}", stdout(&o));
+}
+
+#[test]
 fn missing_or_wrong_key_is_a_clear_error() {
     let f = demo();
     let o = koseki()

@@ -40,12 +40,26 @@ pub struct Args {
     #[arg(long, default_value_t = runtime::search::DEFAULT_HITS,
           value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=runtime::search::MAX_HITS as u64))]
     limit: usize,
+    /// Rebuild the search index from the register (after a schema upgrade says it is out of
+    /// date) and exit; no search.
+    #[arg(long, conflicts_with_all = ["name", "kana", "honseki", "hittosha", "birth"])]
+    rebuild_index: bool,
     /// The store's key file.
     #[arg(long, env = "KOSEKI_KEY_FILE")]
     key_file: Option<PathBuf>,
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    if args.rebuild_index {
+        let key = runtime::Key::resolve(args.key_file.as_deref())?;
+        let store = runtime::Store::open(&args.db, &key)?;
+        store.rebuild_search_index()?;
+        eprintln!(
+            "koseki search: search index of {} rebuilt",
+            args.db.display()
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
     if args.name.is_none()
         && args.kana.is_none()
         && args.honseki.is_none()
