@@ -61,7 +61,8 @@ pub fn dump(
 ) -> io::Result<DumpSummary> {
     let mut summary = DumpSummary::default();
     let mut records = plan.records(data);
-    let mut batch: Vec<RawRecord<'_>> = Vec::with_capacity(options.batch);
+    // Grown as needed: a small file should not pay for a whole batch up front.
+    let mut batch: Vec<RawRecord<'_>> = Vec::with_capacity(options.batch.min(1024));
     let csv_cols = if options.format == Format::Csv {
         // One header over every layout in the plan (single-layout files are the usual case).
         let cols = csv_columns(&plan.layout.records);

@@ -10,6 +10,7 @@
 //! [`crate::decode::RecordDecoder`] with a [`crate::decode::JsonSink`] (a test checks this on
 //! random layouts and bytes).
 
+use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::codec::{Family, TextCodec, decode_binary};
@@ -24,8 +25,11 @@ pub(crate) struct TextTables {
     /// 65536 entries, filled as codes are met (a file uses a few thousand of them; asking
     /// the code page for all 65536 up front costs more than a small file's whole dump).
     /// `None` when the layout has no PIC N / G fields.
-    dbcs: Option<Vec<AtomicU64>>,
+    dbcs: Option<DbcsTable>,
 }
+
+/// 256 pages of 256 entries by lead byte, each page made when its first code is met.
+type DbcsTable = Vec<OnceLock<Box<[AtomicU64]>>>;
 
 /// A DBCS entry not looked up yet (a real entry's length byte is at most 7).
 const UNKNOWN: u64 = u64::MAX;
@@ -74,7 +78,7 @@ impl TextTables {
                 sbcs[b as usize] = pack(&s);
             }
         }
-        let dbcs = with_dbcs.then(|| (0..=u16::MAX).map(|_| AtomicU64::new(UNKNOWN)).collect());
+        let dbcs = with_dbcs.then(|| (0..256).map(|_| OnceLock::new()).collect());
         TextTables { sbcs, dbcs }
     }
 }
@@ -494,7 +498,7 @@ fn sbcs_fast(bytes: &[u8], t: &[u64; 256], pad: u8, keep: bool, out: &mut Out) -
 }
 
 #[inline]
-fn dbcs_fast(bytes: &[u8], t: &[AtomicU64], tc: &dyn TextCodec, keep: bool, out: &mut Out) -> bool {
+fn dbcs_fast(bytes: &[u8], t: &DbcsTable, tc: &dyn TextCodec, keep: bool, out: &mut Out) -> bool {
     let pad = tc.dbcs_pad();
     let mut n = bytes.len() & !1;
     if !keep {
@@ -507,7 +511,9 @@ fn dbcs_fast(bytes: &[u8], t: &[AtomicU64], tc: &dyn TextCodec, keep: bool, out:
     for pair in bytes[..n].chunks_exact(2) {
         let code = u16::from_be_bytes([pair[0], pair[1]]);
         // Relaxed: an entry only ever goes from UNKNOWN to its one value.
-        let slot = &t[usize::from(code)];
+        let page = t[usize::from(pair[0])]
+            .get_or_init(|| (0..256).map(|_| AtomicU64::new(UNKNOWN)).collect());
+        let slot = &page[usize::from(pair[1])];
         let mut e = slot.load(Ordering::Relaxed);
         if e == UNKNOWN {
             e = dbcs_entry(tc, code);
@@ -581,7 +587,7 @@ fn zoned_fast(bytes: &[u8], scale: i32, sign: SignPosition, out: &mut Out) -> bo
         buf[len] = b'0' | d;
         len += (len > 0 || d != 0) as usize;
     }
-    put_number(neg, &buf[..len], scale, out);
+    put_digits(neg, &buf, len, scale, out);
     true
 }
 
@@ -616,8 +622,34 @@ fn packed_fast(bytes: &[u8], scale: i32, out: &mut Out) -> bool {
     };
     buf[len] = b'0' | hi;
     len += (len > 0 || hi != 0) as usize;
-    put_number(neg, &buf[..len], scale, out);
+    put_digits(neg, &buf, len, scale, out);
     true
+}
+
+/// [`put_number`] for digits in a 40-byte buffer: the usual shapes (integers, and decimals
+/// with a digit before the point) take one fixed-size copy instead of a call to `memmove`.
+#[inline]
+fn put_digits(neg: bool, buf: &[u8; 40], len: usize, scale: i32, out: &mut Out) {
+    if len == 0 || scale < 0 || (scale > 0 && len <= scale as usize) {
+        return put_number(neg, &buf[..len], scale, out);
+    }
+    out.reserve(buf.len() + 2);
+    if neg {
+        out.push(b'-');
+    }
+    let at = out.n;
+    out.buf[at..at + buf.len()].copy_from_slice(buf);
+    if scale == 0 {
+        out.n = at + len;
+        return;
+    }
+    let s = scale as usize;
+    let int = len - s;
+    out.buf[at + int] = b'.';
+    for i in 0..s {
+        out.buf[at + int + 1 + i] = buf[int + i];
+    }
+    out.n = at + len + 1;
 }
 
 /// Writes a number as [`crate::Decimal::write_to`] does, from its digits without leading
@@ -669,6 +701,11 @@ mod tests {
             let mut out = Out::with_capacity(0);
             let digits = if m == 0 { String::new() } else { m.unsigned_abs().to_string() };
             put_number(m < 0, digits.as_bytes(), scale, &mut out);
+            prop_assert_eq!(out.finish(), want.clone());
+            let mut buf = [0u8; 40];
+            buf[..digits.len()].copy_from_slice(digits.as_bytes());
+            let mut out = Out::with_capacity(0);
+            put_digits(m < 0, &buf, digits.len(), scale, &mut out);
             prop_assert_eq!(out.finish(), want);
         }
     }
