@@ -315,7 +315,7 @@ pub fn issue(
         None => None,
     };
     let request = IssuanceRequest {
-        kind: req.kind.store_kind(),
+        kind: req.kind,
         koseki_id: req.koseki_id,
         person_id: req.person_id,
         image_register_id: req.image_register_id,

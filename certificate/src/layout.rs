@@ -17,24 +17,19 @@ const ITEM_INDENT: usize = 12; // columns before the person header items
 const JIKO_INDENT: usize = 7; // columns before 事項 items
 const REMOVED_BOX: [&str; 3] = ["┌───┐", "│除　籍│", "└───┘"];
 
-/// Which certificate.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub enum CertificateKind {
-    /// 全部事項証明書.
-    Zenbu,
-    /// 個人事項証明書.
-    Kojin,
-    /// 一部事項証明書: chosen members and chosen 事項.
-    Ichibu,
-    /// 戸籍の附票の写し.
-    Fuhyo,
-    /// 謄本 of an image register (除籍・改製原戸籍 held as images).
-    ImageCopy,
+/// Which certificate: the store's kinds (codes `zenbu`, `kojin`, `ichibu`, `fuhyo`, `image`).
+pub use runtime::model::CertificateKind;
+
+/// How certificates word their kind.
+pub trait KindWording {
+    /// The word in the page mark line.
+    fn mark_title(self) -> &'static str;
+    /// The name used in the issuance log and UI.
+    fn name_ja(self) -> &'static str;
 }
 
-impl CertificateKind {
-    /// The word in the page mark line.
-    pub fn mark_title(self) -> &'static str {
+impl KindWording for CertificateKind {
+    fn mark_title(self) -> &'static str {
         match self {
             CertificateKind::Zenbu => "全部事項証明",
             CertificateKind::Kojin => "個人事項証明",
@@ -44,8 +39,7 @@ impl CertificateKind {
         }
     }
 
-    /// The name used in the issuance log and UI.
-    pub fn name_ja(self) -> &'static str {
+    fn name_ja(self) -> &'static str {
         match self {
             CertificateKind::Zenbu => "全部事項証明書",
             CertificateKind::Kojin => "個人事項証明書",
@@ -53,35 +47,6 @@ impl CertificateKind {
             CertificateKind::Fuhyo => "戸籍の附票の写し",
             CertificateKind::ImageCopy => "謄本（画像）",
         }
-    }
-
-    /// The kind as the store records it.
-    pub fn store_kind(self) -> runtime::model::CertificateKind {
-        use runtime::model::CertificateKind as Store;
-        match self {
-            CertificateKind::Zenbu => Store::Zenbu,
-            CertificateKind::Kojin => Store::Kojin,
-            CertificateKind::Ichibu => Store::Ichibu,
-            CertificateKind::Fuhyo => Store::Fuhyo,
-            CertificateKind::ImageCopy => Store::ImageCopy,
-        }
-    }
-
-    /// `zenbu`, `kojin`, `ichibu`, `fuhyo`, `image` (command line and URLs): the store's codes.
-    pub fn code(self) -> &'static str {
-        self.store_kind().code()
-    }
-
-    pub fn from_code(s: &str) -> Option<CertificateKind> {
-        [
-            CertificateKind::Zenbu,
-            CertificateKind::Kojin,
-            CertificateKind::Ichibu,
-            CertificateKind::Fuhyo,
-            CertificateKind::ImageCopy,
-        ]
-        .into_iter()
-        .find(|k| k.code() == s)
     }
 }
 

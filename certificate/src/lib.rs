@@ -14,7 +14,7 @@ pub mod view;
 
 use std::path::PathBuf;
 
-pub use layout::{CertificateKind, CertificateText, Issuance};
+pub use layout::{CertificateKind, CertificateText, Issuance, KindWording};
 pub use pdf::{CertFont, PdfAssets};
 
 #[derive(Debug, thiserror::Error)]

@@ -494,7 +494,7 @@ fn migrated_sample_store_clerk_finds_a_variant_views_and_prints() {
     browser.login(&base, "clerk", password, &code);
 
     browser.type_into("#name", &t.variant);
-    browser.click("form.search button[type=submit]");
+    browser.click_to("form.search button[type=submit]", "/search?name=");
     let page = browser.source();
     let link = format!("/koseki/{}", t.koseki_id);
     assert!(
@@ -504,7 +504,7 @@ fn migrated_sample_store_clerk_finds_a_variant_views_and_prints() {
         t.name
     );
 
-    browser.click(&format!("a[href='{link}']"));
+    browser.click_to(&format!("a[href='{link}']"), &link);
     let text: String = browser
         .script("return document.querySelector('.koseki').innerText;")
         .as_str()
@@ -526,10 +526,10 @@ fn migrated_sample_store_clerk_finds_a_variant_views_and_prints() {
         .unwrap();
     assert_eq!(names, [Some(t.mj.to_lowercase())], "{:?}", t.glyph);
 
-    browser.click(&format!(
-        "a[href='/issue?kind=zenbu&koseki={}']",
-        t.koseki_id
-    ));
+    browser.click_to(
+        &format!("a[href='/issue?kind=zenbu&koseki={}']", t.koseki_id),
+        "/issue?",
+    );
     browser.type_into("#requester", "本人");
     browser.click("form.issue button[type=submit]");
     let pdf = webdriver::wait_for_pdf(&downloads);

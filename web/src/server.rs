@@ -12,7 +12,7 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use certificate::issue::{self, IssueRequest};
-use certificate::{CertFont, CertificateKind};
+use certificate::{CertFont, CertificateKind, KindWording};
 use maud::Markup;
 use runtime::Store;
 use runtime::audit::{AuditAction, AuditEvent, AuditFilter};

@@ -22,7 +22,7 @@ fn clerk_logs_in_finds_a_variant_name_views_and_prints() {
 
     // A variant spelling typed by the clerk: 「渡辺」 finds 渡邊󠄈 (邊 + IVS).
     d.type_into("#name", "渡辺");
-    d.click("form.search button[type=submit]");
+    d.click_to("form.search button[type=submit]", "/search?name=");
     let page = d.source();
     assert!(
         page.contains("渡邊\u{E0108}"),
@@ -38,13 +38,13 @@ fn clerk_logs_in_finds_a_variant_name_views_and_prints() {
         "渡邊󠄈花子 not found:\n{page}"
     );
 
-    d.click("a[href='/koseki/2']");
+    d.click_to("a[href='/koseki/2']", "/koseki/2");
     let page = d.source();
     assert!(page.contains("渡邊\u{E0108}") && page.contains("全部事項"));
     // The page font is IPAmj from the server, loaded and able to draw the IVS sequence.
     d.wait_for_ipamj("渡邊\u{E0108}");
 
-    d.click("a[href='/issue?kind=zenbu&koseki=2']");
+    d.click_to("a[href='/issue?kind=zenbu&koseki=2']", "/issue?");
     d.type_into("#requester", "渡邊　健一");
     d.click("form.issue button[type=submit]");
     let pdf = wait_for_pdf(&downloads);

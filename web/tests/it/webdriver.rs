@@ -217,6 +217,24 @@ impl Driver {
         self.call("POST", &format!("/element/{e}/click"), json!({}));
     }
 
+    /// Click what navigates, then wait until the browser is on a URL containing `to` and the
+    /// page has loaded (a click can return before the navigation it starts has finished).
+    pub fn click_to(&self, css: &str, to: &str) {
+        self.click(css);
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while !(self.current_url().contains(to)
+            && self.script("return document.readyState;") == "complete")
+        {
+            assert!(
+                Instant::now() < deadline,
+                "clicking {css} did not lead to {to}: at {}\n{}",
+                self.current_url(),
+                self.source()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
     /// The page's HTML as the browser holds it.
     pub fn source(&self) -> String {
         self.call("GET", "/source", json!({}))
@@ -244,12 +262,7 @@ impl Driver {
         self.type_into("#user", user);
         self.type_into("#password", password);
         self.type_into("#code", code);
-        self.click("form button[type=submit]");
-        assert!(
-            self.current_url().ends_with("/search"),
-            "login did not land on search: {}",
-            self.source()
-        );
+        self.click_to("form button[type=submit]", "/search");
     }
 
     /// Wait until the page's IPAmj web font has loaded and can draw `sample` (IVS included).
