@@ -562,9 +562,110 @@ impl DecodeStream<'_> {
         Ok(used)
     }
 
-    /// Bytes of the stream used so far.
-    pub fn offset(&self) -> usize {
-        self.offset
+    /// [`decode_utf8`](Self::decode_utf8) on several threads (rayon's pool): the input is
+    /// cut where the decoding state is known without decoding what came before (a mixed
+    /// stream is in single-byte mode right after any shift-in byte, whatever preceded it;
+    /// a double-byte field at an even offset), the pieces are decoded at once, and their
+    /// text and undefined codes are joined in order. Same result as `decode_utf8`, also
+    /// in strict mode (the first undefined code in input order is the error).
+    pub fn decode_utf8_parallel(
+        &mut self,
+        input: &[u8],
+        last: bool,
+        out: &mut Vec<u8>,
+        undefined: &mut Vec<Undefined>,
+    ) -> Result<usize, DecodeError> {
+        /// Below this, one thread is as fast.
+        const MIN_PIECE: usize = 1 << 20;
+        let pieces = rayon::current_num_threads()
+            .min(input.len() / MIN_PIECE)
+            .max(1);
+        self.decode_utf8_in_pieces(input, last, out, undefined, pieces)
+    }
+
+    /// [`decode_utf8_parallel`](Self::decode_utf8_parallel) with a given number of pieces
+    /// (tests and fuzzing use small inputs).
+    #[doc(hidden)]
+    pub fn decode_utf8_in_pieces(
+        &mut self,
+        input: &[u8],
+        last: bool,
+        out: &mut Vec<u8>,
+        undefined: &mut Vec<Undefined>,
+        pieces: usize,
+    ) -> Result<usize, DecodeError> {
+        let cuts = self.cuts(input, pieces);
+        if cuts.len() <= 2 {
+            return self.decode_utf8(input, last, out, undefined);
+        }
+        // Every piece but the last ends in a known state, so it is used up whole.
+        let jobs: Vec<(DecodeStream<'_>, &[u8], bool)> = cuts
+            .windows(2)
+            .enumerate()
+            .map(|(k, w)| {
+                let mut s = *self;
+                if k > 0 {
+                    s.dbcs = false;
+                }
+                s.offset = self.offset + w[0];
+                (s, &input[w[0]..w[1]], last && w[1] == input.len())
+            })
+            .collect();
+        use rayon::prelude::*;
+        let start = self.offset;
+        let mut jobs = jobs.into_iter();
+        let Some((mut first, piece, piece_last)) = jobs.next() else {
+            return Ok(0);
+        };
+        let rest: Vec<_> = jobs.collect();
+        // The first piece goes straight into `out`; the others into their own buffers.
+        let (r, done) = rayon::join(
+            || first.decode_utf8(piece, piece_last, out, undefined),
+            || {
+                rest.into_par_iter()
+                    .map(|(mut s, piece, piece_last)| {
+                        let (mut o, mut u) = (Vec::new(), Vec::new());
+                        let r = s.decode_utf8(piece, piece_last, &mut o, &mut u);
+                        (s, o, u, r)
+                    })
+                    .collect::<Vec<_>>()
+            },
+        );
+        *self = first;
+        r?;
+        for (s, o, mut u, r) in done {
+            out.extend_from_slice(&o);
+            undefined.append(&mut u);
+            *self = s;
+            r?;
+        }
+        Ok(self.offset - start)
+    }
+
+    /// Offsets where `input` may be cut into about `pieces` parts decoded independently
+    /// (first 0, last `input.len()`).
+    fn cuts(&self, input: &[u8], pieces: usize) -> Vec<usize> {
+        let n = input.len();
+        let mut cuts = vec![0];
+        for k in 1..pieces {
+            let want = (n * k / pieces).max(cuts.last().copied().unwrap_or(0));
+            let at = match self.field {
+                FieldKind::Mixed if self.decoder.page != CodePage::EbcdicKana => {
+                    let (_, _, si) = self.decoder.shifts();
+                    match memchr::memchr(si, &input[want..]) {
+                        Some(p) => want + p + 1,
+                        None => break,
+                    }
+                }
+                FieldKind::DoubleByte => want & !1,
+                FieldKind::Mixed | FieldKind::SingleByte => want,
+            };
+            if at > *cuts.last().unwrap_or(&0) && at < n {
+                cuts.push(at);
+            }
+        }
+        cuts.push(n);
+        cuts
     }
 }
 
@@ -1100,6 +1201,19 @@ mod tests {
         assert_eq!(String::from_utf8(out).unwrap(), "A亜\u{FFFD}\u{FFFD}");
         assert_eq!(und.iter().map(|u| u.offset).collect::<Vec<_>>(), [5, 7]);
         assert_eq!(und[1].reason, UndefinedReason::Truncated);
+        // In pieces on several threads: cut after shift-ins, offsets stay absolute.
+        let input = b"\xC1\x0E\x45\x41\x0F\x57\x0E\x45\x41\x0F\xC2\x0E\x45\x41\x0F\x57";
+        let mut s = Decoder::new(CodePage::Ibm930)
+            .stream(FieldKind::Mixed)
+            .unwrap();
+        assert_eq!(s.cuts(input, 3), [0, 10, 15, 16]);
+        let (mut out, mut und) = (Vec::new(), Vec::new());
+        assert_eq!(
+            s.decode_utf8_in_pieces(input, true, &mut out, &mut und, 3),
+            Ok(16)
+        );
+        assert_eq!(String::from_utf8(out).unwrap(), "A一\u{FFFD}一B一\u{FFFD}");
+        assert_eq!(und.iter().map(|u| u.offset).collect::<Vec<_>>(), [5, 15]);
         assert!(
             Decoder::new(CodePage::Cp932)
                 .stream(FieldKind::Mixed)

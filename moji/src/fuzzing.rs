@@ -102,7 +102,7 @@ pub fn check_decoders(page: CodePage, data: &[u8]) {
     }
 }
 
-/// The chunked decoder ([`crate::MixedStream`]) gives the same text, list and strict
+/// The chunked decoder ([`crate::DecodeStream`]) gives the same text, list and strict
 /// offset as the whole-input one, whatever the chunk sizes (taken from `selector`).
 fn check_stream(
     dec: Decoder<'_>,
@@ -139,6 +139,17 @@ fn check_stream(
                 }
             }
         }
+        // The whole input in pieces decoded on several threads gives the same.
+        let mut p = if strict {
+            dec.strict(true).stream(kind).expect("stream")
+        } else {
+            stream
+        };
+        let (mut pout, mut plist) = (Vec::new(), Vec::new());
+        let r = p.decode_utf8_in_pieces(body, true, &mut pout, &mut plist, 1 + step % 5);
+        assert_eq!(r.err().map(|e| e.offset()), failed, "pieces: strict offset");
+        assert_eq!(pout, out, "pieces: text differs");
+        assert_eq!(plist, list, "pieces: undefined list differs");
         if strict {
             assert_eq!(
                 failed,

@@ -173,6 +173,18 @@ fn ibm_mixed_long_random_streams_match_iconv() {
             out == theirs.text.as_bytes(),
             "{page}: chunked decoding differs from iconv"
         );
+        // And in pieces on several threads.
+        let mut s = moji::Decoder::new(page)
+            .stream(moji::FieldKind::Mixed)
+            .unwrap();
+        let (mut out, mut und) = (Vec::new(), Vec::new());
+        s.decode_utf8_in_pieces(&stream, true, &mut out, &mut und, 4)
+            .unwrap();
+        assert!(und.is_empty(), "{page}");
+        assert!(
+            out == theirs.text.as_bytes(),
+            "{page}: decoding in pieces differs from iconv"
+        );
     }
 }
 
