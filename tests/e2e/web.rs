@@ -160,25 +160,9 @@ fn certificate_command_rejects_bad_usage() {
 #[test]
 fn serve_speaks_https_with_a_generated_certificate_and_requires_login() {
     let f = demo();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let mut child = koseki()
-        .arg("serve")
-        .arg("--db")
-        .arg(&f.db)
-        .arg("--key-file")
-        .arg(&f.key_file)
-        .args(["--listen", &format!("127.0.0.1:{port}")])
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let url = format!("https://127.0.0.1:{port}/search");
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let status = loop {
+    let (child, base) = serve(&f.db, &f.key_file);
+    let _server = Server(child);
+    let curl = |url: &str| {
         let out = Command::new("curl")
             .args([
                 "-k",
@@ -187,27 +171,13 @@ fn serve_speaks_https_with_a_generated_certificate_and_requires_login() {
                 "/dev/null",
                 "-w",
                 "%{http_code} %{redirect_url}",
-                &url,
+                url,
             ])
             .output()
             .unwrap();
-        let s = String::from_utf8_lossy(&out.stdout).to_string();
-        if !s.starts_with("000") {
-            break s;
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            panic!(
-                "koseki serve did not answer: {:?}",
-                child
-                    .wait_with_output()
-                    .map(|o| String::from_utf8_lossy(&o.stderr).into_owned())
-            );
-        }
-        std::thread::sleep(Duration::from_millis(200));
+        String::from_utf8_lossy(&out.stdout).into_owned()
     };
-    let _ = child.kill();
-    let _ = child.wait();
+    let status = curl(&format!("{base}/search"));
     assert!(
         status.starts_with("303") && status.ends_with("/login"),
         "{status}"
@@ -216,7 +186,9 @@ fn serve_speaks_https_with_a_generated_certificate_and_requires_login() {
         f.dir.path().join("koseki.db.tls-cert.pem").exists(),
         "self-signed certificate kept beside the db"
     );
-    // Plain HTTP is not served.
+    // Plain HTTP gets no answer.
+    let plain = curl(&base.replace("https://", "http://"));
+    assert!(plain.starts_with("000"), "{plain}");
 }
 
 /// `koseki ARGS` must exit with one of `ok`; returns its stdout.
