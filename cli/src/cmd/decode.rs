@@ -176,7 +176,7 @@ fn decode_chunks(
             }
         }
         text.clear();
-        let r = stream.decode_utf8(&buf[..len], eof, &mut text, &mut undefined);
+        let r = stream.decode_utf8_parallel(&buf[..len], eof, &mut text, &mut undefined);
         out.write_all(&text).context("writing stdout")?;
         report.add(&mut undefined);
         let used = match r {
