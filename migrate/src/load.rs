@@ -138,6 +138,17 @@ fn events(f: &StagedFile, rows: &[&Row], owner: &str) -> Vec<Jiko> {
     out
 }
 
+/// A 戸籍 built from its records, and the count of event records in it.
+struct Built {
+    koseki: Koseki,
+    n_kjiko: u64,
+    n_mibun: u64,
+}
+
+/// Child rows by parent key: persons and 戸籍事項 by 戸籍, 身分事項 by person.
+type Grouped<'a> = HashMap<String, Vec<(&'a StagedFile, &'a Row)>>;
+type Groups<'g, 'a> = (&'g Grouped<'a>, &'g Grouped<'a>, &'g Grouped<'a>);
+
 /// Everything the load needs, indexed.
 pub struct Plan<'a> {
     staged: &'a Staged,
@@ -158,6 +169,115 @@ impl<'a> Plan<'a> {
             .collect()
     }
 
+    /// Rows of `entity` by the value of their `parent` field, in file order.
+    fn grouped(
+        &self,
+        entity: &str,
+        parent: &str,
+    ) -> HashMap<String, Vec<(&'a StagedFile, &'a Row)>> {
+        let mut out: HashMap<String, Vec<(&StagedFile, &Row)>> = HashMap::new();
+        for (f, r) in self.rows(entity) {
+            out.entry(f.get(r, parent).key()).or_default().push((f, r));
+        }
+        out
+    }
+
+    /// One 戸籍 of the dataset as the runtime's value, with its 戸籍事項, persons and their
+    /// 身分事項 (and how many event records went into it).
+    fn build_koseki(
+        &self,
+        f: &StagedFile,
+        r: &Row,
+        (persons_of, kjiko_of, mibun_of): Groups<'_, 'a>,
+    ) -> Built {
+        let kid = f.get(r, "koseki_id").key();
+        let status = match name_of(f.get(r, "status")).as_str() {
+            "全部除籍" => KosekiStatus::ZenbuJoseki,
+            _ => KosekiStatus::Genzai,
+        };
+        let jiko = match kjiko_of.get(&kid) {
+            Some(rows) => {
+                let f2 = rows[0].0;
+                let rs: Vec<&Row> = rows.iter().map(|(_, r)| *r).collect();
+                events(f2, &rs, &kid)
+            }
+            None => Vec::new(),
+        };
+        let n_kjiko = kjiko_of.get(&kid).map_or(0, Vec::len) as u64;
+        let mut persons = Vec::new();
+        let mut n_mibun = 0u64;
+        for (pf, pr) in persons_of.get(&kid).map(Vec::as_slice).unwrap_or(&[]) {
+            let pid = pf.get(pr, "person_id").key();
+            let mibun = match mibun_of.get(&pid) {
+                Some(rows) => {
+                    n_mibun += rows.len() as u64;
+                    let rs: Vec<&Row> = rows.iter().map(|(_, r)| *r).collect();
+                    events(rows[0].0, &rs, &format!("{kid}/{pid}"))
+                }
+                None => Vec::new(),
+            };
+            let g = |n: &str| pf.get(pr, n);
+            persons.push(Person {
+                id: 0,
+                koseki_id: 0,
+                kisai_jun: number(g("kisai_jun")),
+                name: PersonName {
+                    uji: text_or_empty(g("uji")),
+                    mei: text_or_empty(g("mei")),
+                },
+                uji_furigana: None,
+                mei_furigana: furigana(g("mei_furigana"), g("furigana_status")),
+                birth_date: date(g("birth_date")),
+                sex: match name_of(g("sex")).as_str() {
+                    "男" => Some(Sex::Male),
+                    "女" => Some(Sex::Female),
+                    _ => None,
+                },
+                father: joined(g("father_uji"), g("father_mei")),
+                mother: joined(g("mother_uji"), g("mother_mei")),
+                zokugara: g("zokugara").name().map(Text::new),
+                adoptive_father: joined(g("adoptive_father_uji"), g("adoptive_father_mei")),
+                adoptive_mother: joined(g("adoptive_mother_uji"), g("adoptive_mother_mei")),
+                adoptive_zokugara: g("adoptive_zokugara").name().map(Text::new),
+                spouse_kubun: match name_of(g("spouse_kubun")).as_str() {
+                    "夫" => Some(SpouseKubun::Otto),
+                    "妻" => Some(SpouseKubun::Tsuma),
+                    _ => None,
+                },
+                removed: matches!(g("removed"), Value::Flag { on: true }),
+                removal_jiko: None,
+                mibun_jiko: mibun,
+                source_key: Some(pid),
+            });
+        }
+        persons.sort_by_key(|p| p.kisai_jun);
+        let g = |n: &str| f.get(r, n);
+        let k = Koseki {
+            id: 0,
+            honseki: Honseki {
+                prefecture: String::new(),
+                municipality: String::new(),
+                town: name_of(g("honseki_town")),
+                chiban: g("honseki_chiban").display(),
+                display: text_or_empty(g("honseki")),
+            },
+            hittosha: PersonName {
+                uji: text_or_empty(g("hittosha_uji")),
+                mei: text_or_empty(g("hittosha_mei")),
+            },
+            uji_furigana: furigana(g("uji_furigana"), g("uji_furigana_status")),
+            status,
+            jiko,
+            persons,
+            source_key: Some(kid.clone()),
+        };
+        Built {
+            koseki: k,
+            n_kjiko,
+            n_mibun,
+        }
+    }
+
     /// Build and store every 戸籍 with its persons and events, then the rows that hang off
     /// them. `images` gives the checked pages of each register (by 見出し number). Calls
     /// `tick` once per 戸籍 stored.
@@ -171,125 +291,53 @@ impl<'a> Plan<'a> {
         let mut count = |e: &str, n: u64| *loaded.by_entity.entry(e.to_string()).or_default() += n;
 
         // Group children by their parent's vendor key, keeping file order.
-        let mut persons_of: HashMap<String, Vec<(&StagedFile, &Row)>> = HashMap::new();
-        for (f, r) in self.rows("person") {
-            persons_of
-                .entry(f.get(r, "koseki_id").key())
-                .or_default()
-                .push((f, r));
-        }
-        let mut kjiko_of: HashMap<String, Vec<(&StagedFile, &Row)>> = HashMap::new();
-        for (f, r) in self.rows("koseki_jiko") {
-            kjiko_of
-                .entry(f.get(r, "koseki_id").key())
-                .or_default()
-                .push((f, r));
-        }
-        let mut mibun_of: HashMap<String, Vec<(&StagedFile, &Row)>> = HashMap::new();
-        for (f, r) in self.rows("mibun_jiko") {
-            mibun_of
-                .entry(f.get(r, "person_id").key())
-                .or_default()
-                .push((f, r));
-        }
+        let persons_of = self.grouped("person", "koseki_id");
+        let kjiko_of = self.grouped("koseki_jiko", "koseki_id");
+        let mibun_of = self.grouped("mibun_jiko", "person_id");
 
         let mut koseki_ids: HashMap<String, i64> = HashMap::new();
         let mut person_ids: HashMap<String, (i64, i64, PersonName)> = HashMap::new();
-        for (f, r) in self.rows("koseki") {
-            let kid = f.get(r, "koseki_id").key();
-            let status = match name_of(f.get(r, "status")).as_str() {
-                "全部除籍" => KosekiStatus::ZenbuJoseki,
-                _ => KosekiStatus::Genzai,
-            };
-            let jiko = match kjiko_of.get(&kid) {
-                Some(rows) => {
-                    let f2 = rows[0].0;
-                    let rs: Vec<&Row> = rows.iter().map(|(_, r)| *r).collect();
-                    events(f2, &rs, &kid)
-                }
-                None => Vec::new(),
-            };
-            let n_kjiko = kjiko_of.get(&kid).map_or(0, Vec::len) as u64;
-            let mut persons = Vec::new();
-            let mut n_mibun = 0u64;
-            for (pf, pr) in persons_of.get(&kid).map(Vec::as_slice).unwrap_or(&[]) {
-                let pid = pf.get(pr, "person_id").key();
-                let mibun = match mibun_of.get(&pid) {
-                    Some(rows) => {
-                        n_mibun += rows.len() as u64;
-                        let rs: Vec<&Row> = rows.iter().map(|(_, r)| *r).collect();
-                        events(rows[0].0, &rs, &format!("{kid}/{pid}"))
+        // Building the 戸籍 values (decoding, joining events) runs on a thread of its own while
+        // this one stores the previous batch: the two halves of the work overlap.
+        let koseki_rows = self.rows("koseki");
+        let groups = (&persons_of, &kjiko_of, &mibun_of);
+        std::thread::scope(|scope| -> Result<(), Error> {
+            let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Built>>(4);
+            scope.spawn(move || {
+                for batch in koseki_rows.chunks(256) {
+                    let built = batch
+                        .iter()
+                        .map(|&(f, r)| self.build_koseki(f, r, groups))
+                        .collect();
+                    if tx.send(built).is_err() {
+                        break; // the store side stopped (an error): nothing more to build
                     }
-                    None => Vec::new(),
-                };
-                let g = |n: &str| pf.get(pr, n);
-                persons.push(Person {
-                    id: 0,
-                    koseki_id: 0,
-                    kisai_jun: number(g("kisai_jun")),
-                    name: PersonName {
-                        uji: text_or_empty(g("uji")),
-                        mei: text_or_empty(g("mei")),
-                    },
-                    uji_furigana: None,
-                    mei_furigana: furigana(g("mei_furigana"), g("furigana_status")),
-                    birth_date: date(g("birth_date")),
-                    sex: match name_of(g("sex")).as_str() {
-                        "男" => Some(Sex::Male),
-                        "女" => Some(Sex::Female),
-                        _ => None,
-                    },
-                    father: joined(g("father_uji"), g("father_mei")),
-                    mother: joined(g("mother_uji"), g("mother_mei")),
-                    zokugara: g("zokugara").name().map(Text::new),
-                    adoptive_father: joined(g("adoptive_father_uji"), g("adoptive_father_mei")),
-                    adoptive_mother: joined(g("adoptive_mother_uji"), g("adoptive_mother_mei")),
-                    adoptive_zokugara: g("adoptive_zokugara").name().map(Text::new),
-                    spouse_kubun: match name_of(g("spouse_kubun")).as_str() {
-                        "夫" => Some(SpouseKubun::Otto),
-                        "妻" => Some(SpouseKubun::Tsuma),
-                        _ => None,
-                    },
-                    removed: matches!(g("removed"), Value::Flag { on: true }),
-                    removal_jiko: None,
-                    mibun_jiko: mibun,
-                    source_key: Some(pid),
-                });
-            }
-            persons.sort_by_key(|p| p.kisai_jun);
-            let g = |n: &str| f.get(r, n);
-            let k = Koseki {
-                id: 0,
-                honseki: Honseki {
-                    prefecture: String::new(),
-                    municipality: String::new(),
-                    town: name_of(g("honseki_town")),
-                    chiban: g("honseki_chiban").display(),
-                    display: text_or_empty(g("honseki")),
-                },
-                hittosha: PersonName {
-                    uji: text_or_empty(g("hittosha_uji")),
-                    mei: text_or_empty(g("hittosha_mei")),
-                },
-                uji_furigana: furigana(g("uji_furigana"), g("uji_furigana_status")),
-                status,
-                jiko,
-                persons,
-                source_key: Some(kid.clone()),
-            };
-            let stored = store.insert_koseki(&k).map_err(store_err)?;
-            count("koseki", 1);
-            count("koseki_jiko", n_kjiko);
-            count("person", stored.persons.len() as u64);
-            count("mibun_jiko", n_mibun);
-            koseki_ids.insert(kid, stored.id);
-            for p in stored.persons {
-                if let Some(pid) = p.source_key {
-                    person_ids.insert(pid, (p.id, stored.id, p.name));
+                }
+            });
+            for batch in rx {
+                for Built {
+                    koseki: k,
+                    n_kjiko,
+                    n_mibun,
+                } in batch
+                {
+                    let kid = k.source_key.clone().unwrap_or_default();
+                    let stored = store.insert_koseki_owned(k).map_err(store_err)?;
+                    count("koseki", 1);
+                    count("koseki_jiko", n_kjiko);
+                    count("person", stored.persons.len() as u64);
+                    count("mibun_jiko", n_mibun);
+                    koseki_ids.insert(kid, stored.id);
+                    for p in stored.persons {
+                        if let Some(pid) = p.source_key {
+                            person_ids.insert(pid, (p.id, stored.id, p.name));
+                        }
+                    }
+                    tick(1);
                 }
             }
-            tick(1);
-        }
+            Ok(())
+        })?;
 
         for (f, r) in self.rows("fuhyo") {
             let g = |n: &str| f.get(r, n);

@@ -4,10 +4,11 @@
 
 use std::collections::{HashMap, HashSet};
 
+use rayon::prelude::*;
 use reports::Finding;
 
 use crate::profile::RuleSpec;
-use crate::stage::{Reject, Staged};
+use crate::stage::{Reject, Row, Staged, StagedFile};
 
 /// Entities whose rows must name an existing person, by `person_id`.
 const PERSON_CHILDREN: &[&str] = &[
@@ -83,43 +84,28 @@ pub fn validate(staged: &Staged, rules: &RuleSpec) -> Verdicts {
     // 戸籍 that remain, then records that need one.
     let excluded = out(&v);
     let kosekis = ids(staged, "koseki", "koseki_id", &excluded);
-    for (fi, f) in staged.files.iter().enumerate() {
-        if !KOSEKI_CHILDREN.contains(&f.spec.entity.as_str()) {
-            continue;
-        }
-        let Some(c) = f.col("koseki_id") else {
-            continue;
+    for (fi, f, row, c, k) in unmatched(staged, KOSEKI_CHILDREN, "koseki_id", &kosekis, &excluded) {
+        let r = Reject {
+            file: fi,
+            record: row.record,
+            field: f.vendor[c].clone(),
+            kind: "orphan".into(),
+            reason: format!(
+                "{} names 戸籍 {k}, which is not in the dataset",
+                f.spec.entity
+            ),
         };
-        for row in &f.rows {
-            let k = row.values[c].key();
-            if row.values[c].is_empty()
-                || kosekis.contains(&k)
-                || excluded.contains(&(fi, row.record))
-            {
-                continue;
-            }
-            let r = Reject {
-                file: fi,
-                record: row.record,
-                field: f.vendor[c].clone(),
-                kind: "orphan".into(),
-                reason: format!(
-                    "{} names 戸籍 {k}, which is not in the dataset",
-                    f.spec.entity
-                ),
-            };
-            if gone.koseki.contains(&k) {
-                v.held.push(Reject {
-                    kind: "parent_quarantined".into(),
-                    reason: format!("its 戸籍 {k} was quarantined"),
-                    ..r
-                });
-            } else {
-                v.rejects.push(Reject {
-                    kind: "orphan_person".into(),
-                    ..r
-                });
-            }
+        if gone.koseki.contains(&k) {
+            v.held.push(Reject {
+                kind: "parent_quarantined".into(),
+                reason: format!("its 戸籍 {k} was quarantined"),
+                ..r
+            });
+        } else {
+            v.rejects.push(Reject {
+                kind: "orphan_person".into(),
+                ..r
+            });
         }
     }
     // Persons held or rejected are gone for their dependents too.
@@ -137,56 +123,41 @@ pub fn validate(staged: &Staged, rules: &RuleSpec) -> Verdicts {
     }
     let excluded = out(&v);
     let persons = ids(staged, "person", "person_id", &excluded);
-    for (fi, f) in staged.files.iter().enumerate() {
-        if !PERSON_CHILDREN.contains(&f.spec.entity.as_str()) {
-            continue;
-        }
-        let Some(c) = f.col("person_id") else {
-            continue;
+    for (fi, f, row, c, p) in unmatched(staged, PERSON_CHILDREN, "person_id", &persons, &excluded) {
+        let k = f.get(row, "koseki_id").key();
+        let j = f.get(row, "kisai_jun").key();
+        let has_slot = f.col("koseki_id").is_some() && f.col("kisai_jun").is_some();
+        let r = Reject {
+            file: fi,
+            record: row.record,
+            field: f.vendor[c].clone(),
+            kind: "parent_quarantined".into(),
+            reason: String::new(),
         };
-        for row in &f.rows {
-            let p = row.values[c].key();
-            if row.values[c].is_empty()
-                || persons.contains(&p)
-                || excluded.contains(&(fi, row.record))
-            {
-                continue;
-            }
-            let k = f.get(row, "koseki_id").key();
-            let j = f.get(row, "kisai_jun").key();
-            let has_slot = f.col("koseki_id").is_some() && f.col("kisai_jun").is_some();
-            let r = Reject {
-                file: fi,
-                record: row.record,
-                field: f.vendor[c].clone(),
-                kind: "parent_quarantined".into(),
-                reason: String::new(),
-            };
-            if gone.person.contains(&p) || (has_slot && gone.slot.contains(&(k.clone(), j))) {
-                v.held.push(Reject {
-                    reason: format!("its person {p} was quarantined"),
-                    ..r
-                });
-            } else if !k.is_empty() && gone.koseki.contains(&k) && !kosekis.contains(&k) {
-                v.held.push(Reject {
-                    reason: format!("its 戸籍 {k} was quarantined"),
-                    ..r
-                });
-            } else if !has_slot && gone.person_unreadable {
-                v.held.push(Reject {
-                    reason: format!("person {p} is not loaded; a person record whose 個人番号 could not be read was quarantined"),
-                    ..r
-                });
-            } else {
-                v.rejects.push(Reject {
-                    kind: "orphan".into(),
-                    reason: format!(
-                        "{} names person {p}, who is not in the dataset",
-                        f.spec.entity
-                    ),
-                    ..r
-                });
-            }
+        if gone.person.contains(&p) || (has_slot && gone.slot.contains(&(k.clone(), j))) {
+            v.held.push(Reject {
+                reason: format!("its person {p} was quarantined"),
+                ..r
+            });
+        } else if !k.is_empty() && gone.koseki.contains(&k) && !kosekis.contains(&k) {
+            v.held.push(Reject {
+                reason: format!("its 戸籍 {k} was quarantined"),
+                ..r
+            });
+        } else if !has_slot && gone.person_unreadable {
+            v.held.push(Reject {
+                reason: format!("person {p} is not loaded; a person record whose 個人番号 could not be read was quarantined"),
+                ..r
+            });
+        } else {
+            v.rejects.push(Reject {
+                kind: "orphan".into(),
+                reason: format!(
+                    "{} names person {p}, who is not in the dataset",
+                    f.spec.entity
+                ),
+                ..r
+            });
         }
     }
     let excluded = out(&v);
@@ -212,6 +183,33 @@ pub fn validate(staged: &Staged, rules: &RuleSpec) -> Verdicts {
     v.findings
         .sort_by(|a, b| (&a.file, a.record, &a.rule).cmp(&(&b.file, b.record, &b.rule)));
     v
+}
+
+/// Rows of the files feeding `entities` whose `field` is set but names nothing in `parents`,
+/// leaving out rows already quarantined or held: (file index, file, row, column, key).
+fn unmatched<'a>(
+    staged: &'a Staged,
+    entities: &'a [&str],
+    field: &'a str,
+    parents: &'a HashSet<String>,
+    excluded: &'a HashSet<(usize, u64)>,
+) -> impl Iterator<Item = (usize, &'a StagedFile, &'a Row, usize, String)> + 'a {
+    staged
+        .files
+        .iter()
+        .enumerate()
+        .filter(move |(_, f)| entities.contains(&f.spec.entity.as_str()))
+        .filter_map(move |(fi, f)| f.col(field).map(|c| (fi, f, c)))
+        .flat_map(move |(fi, f, c)| {
+            f.rows.iter().filter_map(move |row| {
+                let v = &row.values[c];
+                if v.is_empty() || excluded.contains(&(fi, row.record)) {
+                    return None;
+                }
+                let key = v.key();
+                (!parents.contains(&key)).then_some((fi, f, row, c, key))
+            })
+        })
 }
 
 fn key_of(staged: &Staged, file: usize, record: u64) -> String {
@@ -241,34 +239,65 @@ fn vendor_field(staged: &Staged, file: usize, domain: &str) -> String {
 }
 
 fn duplicates(staged: &Staged, rejects: &mut Vec<Reject>) {
-    // Keys are unique per entity, across all files that feed it.
-    let mut seen: HashMap<(&str, Vec<String>), (usize, u64)> = HashMap::new();
-    for (fi, f) in staged.files.iter().enumerate() {
+    // Keys are unique per entity, across all files that feed it: one task per entity.
+    let mut entities: Vec<&str> = staged
+        .files
+        .iter()
+        .filter(|f| !f.spec.key.is_empty())
+        .map(|f| f.spec.entity.as_str())
+        .collect();
+    entities.sort_unstable();
+    entities.dedup();
+    let mut found: Vec<Reject> = entities
+        .par_iter()
+        .flat_map_iter(|entity| duplicates_of(staged, entity))
+        .collect();
+    // In file and record order, as a reader goes through the files.
+    found.sort_by_key(|r| (r.file, r.record));
+    rejects.extend(found);
+}
+
+fn duplicates_of(staged: &Staged, entity: &str) -> Vec<Reject> {
+    let mut out = Vec::new();
+    // The key's parts joined by a separator no key contains: one allocation a row.
+    let mut seen: HashMap<String, (usize, u64)> = HashMap::new();
+    for (fi, f) in staged.of(entity) {
         if f.spec.key.is_empty() {
             continue;
         }
         let cols: Vec<usize> = f.spec.key.iter().filter_map(|k| f.col(k)).collect();
         for row in &f.rows {
-            let key: Vec<String> = cols.iter().map(|&c| row.values[c].key()).collect();
-            if let Some((pf, pr)) = seen.get(&(f.spec.entity.as_str(), key.clone())) {
-                rejects.push(Reject {
-                    file: fi,
-                    record: row.record,
-                    field: vendor_field(staged, fi, &f.spec.key[0]),
-                    kind: "duplicate".into(),
-                    reason: format!(
-                        "duplicate {} key {} (first at {} record {})",
-                        f.spec.entity,
-                        key.join("/"),
-                        staged.files[*pf].spec.data,
-                        pr
-                    ),
-                });
-            } else {
-                seen.insert((f.spec.entity.as_str(), key), (fi, row.record));
+            let mut key = String::new();
+            for (i, &c) in cols.iter().enumerate() {
+                if i > 0 {
+                    key.push('\u{1f}');
+                }
+                key.push_str(&row.values[c].key());
+            }
+            match seen.entry(key) {
+                std::collections::hash_map::Entry::Vacant(v) => {
+                    v.insert((fi, row.record));
+                }
+                std::collections::hash_map::Entry::Occupied(o) => {
+                    let (pf, pr) = *o.get();
+                    out.push(Reject {
+                        file: fi,
+                        record: row.record,
+                        field: vendor_field(staged, fi, &f.spec.key[0]),
+                        kind: "duplicate".into(),
+                        reason: format!(
+                            "duplicate {} key {} (first at {} record {})",
+                            f.spec.entity,
+                            o.key().replace('\u{1f}', "/"),
+                            staged.files[pf].spec.data,
+                            pr
+                        ),
+                    });
+                }
             }
         }
     }
+    out
 }
 
 fn ids(

@@ -349,18 +349,23 @@ impl Store {
     /// Stores a whole 戸籍 (header, 戸籍事項, persons with their 身分事項) and indexes it for
     /// search. Ids inside `k` are ignored; the stored copy (with ids) is returned.
     pub fn insert_koseki(&self, k: &Koseki) -> Result<Koseki> {
+        self.insert_koseki_owned(k.clone())
+    }
+
+    /// [`Store::insert_koseki`] for a value the caller gives up (a bulk load: no copy of every
+    /// event is made).
+    pub fn insert_koseki_owned(&self, k: Koseki) -> Result<Koseki> {
         self.atomically(|s| s.insert_koseki_inner(k))
     }
 
-    fn insert_koseki_inner(&self, k: &Koseki) -> Result<Koseki> {
-        let mut out = k.clone();
+    fn insert_koseki_inner(&self, mut out: Koseki) -> Result<Koseki> {
         self.exec(
             "INSERT INTO koseki (source_key) VALUES (?1)",
-            [&k.source_key],
+            [&out.source_key],
         )?;
         let kid = self.conn.last_insert_rowid();
         out.id = kid;
-        self.insert_koseki_version(kid, 1, None, k)?;
+        self.insert_koseki_version(kid, 1, None, &out)?;
         for (i, j) in out.jiko.iter_mut().enumerate() {
             self.insert_jiko_inner(kid, None, (i + 1) as u32, j)?;
         }
@@ -381,7 +386,10 @@ impl Store {
             {
                 p.removal_jiko = None;
             }
-            self.insert_person_version(p, 1, None, k.uji_furigana.as_ref())?;
+            // The header version holds no events: set them aside rather than copy them.
+            let events = std::mem::take(&mut p.mibun_jiko);
+            self.insert_person_version(p, 1, None, out.uji_furigana.as_ref())?;
+            p.mibun_jiko = events;
         }
         Ok(out)
     }

@@ -81,6 +81,30 @@ impl Env {
         });
         (code, serde_json::from_slice(&summary).unwrap())
     }
+
+    /// Runs `koseki diff` (which must succeed); returns diff.json.
+    fn diff(&self, old: &str, new: &str, report: &str) -> Value {
+        let out = koseki()
+            .args([
+                "diff",
+                "--old",
+                self.p(old).to_str().unwrap(),
+                "--new",
+                self.p(new).to_str().unwrap(),
+                "--report",
+                self.p(report).to_str().unwrap(),
+                "--key-file",
+                self.p("k.key").to_str().unwrap(),
+            ])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&std::fs::read(self.p(report).join("diff.json")).unwrap()).unwrap()
+    }
 }
 
 fn fixture() -> PathBuf {
@@ -218,26 +242,7 @@ fn killed_run_leaves_the_old_store_intact() {
         "the old store changed"
     );
     // It still opens and holds the first round: a diff against itself is empty.
-    let out = koseki()
-        .args([
-            "diff",
-            "--old",
-            e.p("s.db").to_str().unwrap(),
-            "--new",
-            e.p("s.db").to_str().unwrap(),
-            "--report",
-            e.p("d").to_str().unwrap(),
-            "--key-file",
-            e.p("k.key").to_str().unwrap(),
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let d: Value = serde_json::from_slice(&std::fs::read(e.p("d/diff.json")).unwrap()).unwrap();
+    let d = e.diff("s.db", "s.db", "d");
     assert_eq!(d["old_hash"], first["content_hash"]);
     assert_eq!(d["changes"].as_array().unwrap().len(), 0);
 }
@@ -321,26 +326,7 @@ fn diff_lists_exactly_the_changed_records() {
     let (c1, _) = e.migrate(&fixture(), "r1.db", "rep1", "r1");
     let (c2, _) = e.migrate(&round2, "r2.db", "rep2", "r2");
     assert_eq!((c1, c2), (0, 0));
-    let out = koseki()
-        .args([
-            "diff",
-            "--old",
-            e.p("r1.db").to_str().unwrap(),
-            "--new",
-            e.p("r2.db").to_str().unwrap(),
-            "--report",
-            e.p("d").to_str().unwrap(),
-            "--key-file",
-            e.p("k.key").to_str().unwrap(),
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let d: Value = serde_json::from_slice(&std::fs::read(e.p("d/diff.json")).unwrap()).unwrap();
+    let d = e.diff("r1.db", "r2.db", "d");
     let changes = d["changes"].as_array().unwrap();
     let got: BTreeSet<String> = changes
         .iter()
