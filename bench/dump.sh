@@ -8,24 +8,30 @@
 # Usage: bash bench/dump.sh [SIZE_MB]   (default 1024; builds release)
 #   KOSEKI_DUMP_BIN=example  uses parsers' dump_file example (the same library path without
 #   the CLI) instead of building the whole koseki binary in release.
+#   KOSEKI_BENCH_LAYOUT=odo  uses parsers/testdata/bench_odo.cpy instead (HISTORY sized by an
+#   OCCURS DEPENDING ON count: dump's record walker, not its compiled path).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 size_mb="${1:-1024}"
 work="${TMPDIR:-/tmp}/koseki-bench-dump"
 mkdir -p "$work"
 target="${CARGO_TARGET_DIR:-target}"
+if [ "${KOSEKI_BENCH_LAYOUT:-}" = odo ]; then
+    cpy=parsers/testdata/bench_odo.cpy; data="$work/bench_odo.dat"; gen_extra=odo
+else
+    cpy=parsers/testdata/bench.cpy; data="$work/bench.dat"; gen_extra=
+fi
 
 cargo build --release -p parsers --example gen_bench --example dump_file >/dev/null
 if [ "${KOSEKI_DUMP_BIN:-koseki}" = example ]; then
-    cmd=("$target/release/examples/dump_file" parsers/testdata/bench.cpy "$work/bench.dat" jef)
+    cmd=("$target/release/examples/dump_file" "$cpy" "$data" jef)
 else
     cargo build --release -p koseki-cli --bin koseki >/dev/null
-    cmd=("$target/release/koseki" dump --layout parsers/testdata/bench.cpy --data "$work/bench.dat" --encoding jef)
+    cmd=("$target/release/koseki" dump --layout "$cpy" --data "$data" --encoding jef)
 fi
 
-data="$work/bench.dat"
 if [ ! -f "$data" ] || [ "$(stat -c %s "$data")" -lt $((size_mb * 1024 * 1024 - 1024)) ]; then
-    "$target/release/examples/gen_bench" "$data" "$size_mb"
+    "$target/release/examples/gen_bench" "$data" "$size_mb" $gen_extra
 fi
 bytes=$(stat -c %s "$data")
 cat "$data" > /dev/null   # warm the page cache: measure decoding, not the disk

@@ -1,5 +1,7 @@
 //! Writes a benchmark data file of BENCH-REC records (parsers/testdata/bench.cpy) in JEF with
-//! `RecordWriter`: `gen_bench OUT MEGABYTES`.
+//! `RecordWriter`: `gen_bench OUT MEGABYTES [odo]`. With `odo`, BENCH-ODO-REC records
+//! (parsers/testdata/bench_odo.cpy: the same fields, HISTORY sized by HIST-CNT 0..3), which
+//! `dump` reads through its record walker instead of the compiled path.
 
 use std::io::Write;
 
@@ -9,7 +11,12 @@ fn main() {
     let args: Vec<String> = std::env::args().collect();
     let out = args.get(1).expect("usage: gen_bench OUT MEGABYTES");
     let mb: usize = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(1024);
-    let cpy = include_str!("../testdata/bench.cpy");
+    let odo = args.get(3).is_some_and(|a| a == "odo");
+    let cpy = if odo {
+        include_str!("../testdata/bench_odo.cpy")
+    } else {
+        include_str!("../testdata/bench.cpy")
+    };
     let layout = parse_copybook(cpy, SourceFormat::Fixed).expect("bench copybook");
     let rec = &layout.records[0];
     let enc = Encoding::by_name("jef").expect("jef");
@@ -51,6 +58,9 @@ fn main() {
                 ])
             })
             .collect();
+        let mut hist = hist;
+        let hist_cnt = if odo { (r >> 40) as usize % 4 } else { 3 };
+        hist.truncate(hist_cnt);
         let v = Value::group([
             ("REC-KBN", Value::text("2")),
             ("KOSEKI-NO", Value::int((i * 7919 % 100_000_000) as i128)),
@@ -71,6 +81,7 @@ fn main() {
             ),
             ("ENTRY-COUNT", Value::int((r % 9999) as i128)),
             ("HONSEKI", Value::text(honseki[pick(2, r >> 16)])),
+            ("HIST-CNT", Value::int(hist_cnt as i128)),
             ("HISTORY", Value::Array(hist)),
             ("UPDATED-AT", Value::int(20240401123456)),
         ]);
