@@ -78,6 +78,7 @@ pub fn layout(title: &str, session: Option<&SessionInfo>, body: Markup) -> Marku
                             a href="/search" accesskey="s" { "検索(S)" }
                             @if s.role == Role::Kanri {
                                 " " a href="/audit" accesskey="a" { "監査ログ(A)" }
+                                " " a href="/office" accesskey="o" { "発行元(O)" }
                             }
                         }
                         form method="post" action="/logout" {
@@ -373,6 +374,32 @@ pub fn issue_form(session: &SessionInfo, f: &IssueForm<'_>, gaiji: &HashSet<char
                     p { label { input type="checkbox" name="show_code" value="1"; " 住民票コードを記載" } }
                 }
                 p { button type="submit" { "発行（PDF）" } }
+            }
+        },
+    )
+}
+
+/// The issuing office printed on certificates (管理).
+pub fn office(
+    session: &SessionInfo,
+    settings: &certificate::issue::OfficeSettings,
+    message: Option<&str>,
+) -> Markup {
+    layout(
+        "証明書の発行元",
+        Some(session),
+        html! {
+            @if let Some(m) = message { p.notice role="status" { (m) } }
+            form method="post" action="/office" {
+                input type="hidden" name="csrf" value=(session.csrf_token);
+                p { label for="name" { "発行元" } input id="name" name="name" required autofocus value=(settings.office.as_deref().unwrap_or("")) placeholder="架空県みなと市長"; }
+                p { label for="mayor" { "市町村長名" } input id="mayor" name="mayor" required value=(settings.mayor_name.as_deref().unwrap_or("")) placeholder="港　　太　郎"; " （字間の空白も記載のとおり）" }
+                p { button type="submit" { "保存（監査ログに記録されます）" } }
+            }
+            p {
+                "電子公印："
+                @if settings.seal_sha256.is_some() { "登録済み" } @else { "未登録" }
+                "（画像は " code { "koseki office set --seal FILE.png" } " で登録します）"
             }
         },
     )

@@ -101,6 +101,7 @@ fn router(state: Shared) -> Router {
         .route("/images/{id}/pages/{n}", get(image_png))
         .route("/issue", get(issue_form).post(issue_submit))
         .route("/audit", get(audit_view))
+        .route("/office", get(office_form).post(office_submit))
         .route("/override", post(override_hours))
         .route("/gaiji/{hex}", get(gaiji_png))
         .route("/font/ipamjm.ttf", get(font_file))
@@ -1062,5 +1063,77 @@ async fn audit_view(
             html(StatusCode::OK, pages::audit(&ctx.info, &entries, verified))
         }
         Err(e) => server_error(e),
+    }
+}
+
+// ----- issuing office (管理) -----------------------------------------------------------------
+
+#[derive(serde::Deserialize)]
+struct OfficeParams {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    mayor: String,
+}
+
+async fn office_form(State(state): State<Shared>, method: Method, headers: HeaderMap) -> Response {
+    let ctx = match guard(&state, &headers, &method, Permission::ManageUsers).await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    match blocking(&state, |_, s| issue::office_settings(s)).await {
+        Ok(settings) => html(StatusCode::OK, pages::office(&ctx.info, &settings, None)),
+        Err(e) => server_error(e),
+    }
+}
+
+/// The office line and the mayor's name (the seal image is set with `koseki office set`);
+/// logged in the audit chain with the old and new values.
+async fn office_submit(
+    State(state): State<Shared>,
+    method: Method,
+    headers: HeaderMap,
+    Form(f): Form<OfficeParams>,
+) -> Response {
+    let ctx = match guard(&state, &headers, &method, Permission::ManageUsers).await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    if let Err(r) = check_csrf(&ctx, &f.csrf) {
+        return r;
+    }
+    let (user, terminal) = (ctx.info.user.clone(), ctx.info.terminal.clone());
+    let result = blocking(&state, move |st, s| {
+        let set = issue::set_office_logged(
+            s,
+            &st.font,
+            f.name.trim(),
+            f.mayor.trim(),
+            None,
+            &user,
+            &terminal,
+        );
+        (set, issue::office_settings(s))
+    })
+    .await;
+    match result {
+        (Ok(settings), _) => html(
+            StatusCode::OK,
+            pages::office(
+                &ctx.info,
+                &settings,
+                Some("保存しました。次に発行する証明書から記載されます。"),
+            ),
+        ),
+        (
+            Err(e @ (issue::IssueError::Request(_) | issue::IssueError::Certificate(_))),
+            Ok(settings),
+        ) => html(
+            StatusCode::BAD_REQUEST,
+            pages::office(&ctx.info, &settings, Some(&format!("保存できません：{e}"))),
+        ),
+        (Err(e), _) => server_error(e),
     }
 }

@@ -647,3 +647,76 @@ async fn ichibu_form_offers_persons_and_jiko_and_issues_the_ticked_ones() {
     assert_eq!(res.status(), 422);
     assert_eq!(env.store().issuances(10).unwrap().len(), 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn admin_sets_the_issuing_office_and_the_next_certificate_prints_it() {
+    let env = Env::start(OperatingHours::ALWAYS).await;
+    let c = client();
+    let clerk = login(&env, &c, "clerk").await;
+    assert_eq!(get(&env, &c, &clerk, "/office").await.0, 403);
+    let res = post(
+        &env,
+        &c,
+        &clerk,
+        "/office",
+        &[("name", "x市長"), ("mayor", "x")],
+    )
+    .await;
+    assert_eq!(res.status(), 403, "窓口 may not change the office");
+
+    let admin = login(&env, &c, "admin").await;
+    let (status, page) = get(&env, &c, &admin, "/office").await;
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("name=\"mayor\"") && page.contains("未登録"),
+        "{page}"
+    );
+    let res = c
+        .post(env.url("/office"))
+        .header("cookie", &admin.cookie)
+        .form(&[("csrf", "forged"), ("name", "x市長"), ("mayor", "x")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403, "CSRF");
+    for (name, mayor) in [("", "光　　花　子"), ("架空県ひかり市長", "光\u{1F600}")]
+    {
+        let res = post(
+            &env,
+            &c,
+            &admin,
+            "/office",
+            &[("name", name), ("mayor", mayor)],
+        )
+        .await;
+        assert_eq!(res.status(), 400, "{name:?} {mayor:?}");
+    }
+    let res = post(
+        &env,
+        &c,
+        &admin,
+        "/office",
+        &[("name", "架空県ひかり市長"), ("mayor", "光　　花　子")],
+    )
+    .await;
+    assert_eq!(res.status(), 200);
+    assert!(res.text().await.unwrap().contains("value=\"光　　花　子\""));
+
+    let path = issue_pdf(
+        &env,
+        &c,
+        &clerk,
+        &[
+            ("kind", "zenbu"),
+            ("koseki", "1"),
+            ("requester", "山吹　誠一"),
+        ],
+        "office.pdf",
+    )
+    .await;
+    let flat: String = pdf_text(&path).split_whitespace().collect();
+    assert!(flat.contains("架空県ひかり市長光花子"), "{flat}");
+    let changes = entries(&env, AuditAction::Change);
+    assert_eq!(changes.len(), 1, "only the accepted change is logged");
+    assert!(changes[0].user == "admin" && changes[0].target == "office");
+}
