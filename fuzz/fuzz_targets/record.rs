@@ -36,13 +36,14 @@ fuzz_target!(|data: &[u8]| {
         }
     }
     let fixed = parse_copybook(FIXED, SourceFormat::Free).expect("fixture copybook");
-    for enc in ["jef", "cp932"] {
+    for (layout, enc) in [(&fixed, "jef"), (&fixed, "cp932"), (&layout, "jef")] {
         let enc = Encoding::by_name(enc).expect("encoding");
-        let plan = Plan::new(&fixed, &enc, &ReadSpec::default()).expect("plan");
+        let plan = Plan::new(layout, &enc, &ReadSpec::default()).expect("plan");
         let mut want = Vec::new();
         let mut want_errs = Vec::new();
         for raw in plan.records(data).flatten() {
-            let dec = RecordDecoder::new(&fixed.records[0], &enc, DecodeOptions::default());
+            let dec =
+                RecordDecoder::new(&layout.records[raw.layout], &enc, DecodeOptions::default());
             let mut sink = JsonSink::new();
             let mut problems = Vec::new();
             dec.decode(raw.bytes, &mut sink, &mut problems);

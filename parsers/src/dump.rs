@@ -1,11 +1,11 @@
 //! `koseki dump`: every record of a file as JSON lines or CSV, decoded in parallel batches
 //! with the output in file order. Problems go to a callback, never silently dropped.
 //!
-//! JSON lines for layouts without OCCURS DEPENDING ON go through a compiled path
-//! (`jsonfast`: constant JSON between values, per-code tables, digits copied straight out;
-//! about 400 MB of input per CPU-second on bench/dump.sh's file); layouts with one go through
-//! the record walker ([`RecordDecoder`] + [`JsonSink`]). Both give the same bytes, checked by
-//! `tests/dump_paths.rs` and the `record` fuzz target.
+//! JSON lines go through a compiled path: `jsonfast` for layouts without OCCURS DEPENDING ON
+//! (constant JSON between values, per-code tables, digits copied straight out), `jsontree` for
+//! layouts with one (the walker's placement, keys written once, the same field code). A few
+//! rare shapes (a FILLER table) keep the record walker ([`RecordDecoder`] + [`JsonSink`]). All
+//! give the same bytes, checked by `tests/dump_paths.rs` and the `record` fuzz target.
 
 use std::io::{self, Write};
 use std::sync::Mutex;
@@ -14,6 +14,7 @@ use rayon::prelude::*;
 
 use crate::decode::{DecodeOptions, JsonSink, RecordDecoder};
 use crate::jsonfast::{JsonProgram, Out, Scratch, TextTables};
+use crate::jsontree::TreeProgram;
 use crate::layout::{Item, ItemKind, RecordLayout};
 use crate::reader::{Plan, RawRecord, RecordError, TrailerResult};
 use crate::value::Value;
@@ -196,19 +197,47 @@ fn json_chunk(
 
 /// Compiled programs for every layout of the plan, with the code page's tables.
 struct FastJson<'a> {
-    programs: Vec<JsonProgram<'a>>,
+    programs: Vec<Program<'a>>,
     tables: TextTables,
+}
+
+/// A layout without OCCURS DEPENDING ON compiles flat; one with it, as a tree.
+enum Program<'a> {
+    Flat(JsonProgram<'a>),
+    Tree(TreeProgram<'a>),
+}
+
+impl<'a> Program<'a> {
+    fn compile(layout: &'a crate::layout::RecordLayout) -> Option<Program<'a>> {
+        match JsonProgram::compile(layout) {
+            Some(p) => Some(Program::Flat(p)),
+            None => TreeProgram::compile(layout).map(Program::Tree),
+        }
+    }
+
+    fn typical_out(&self) -> usize {
+        match self {
+            Program::Flat(p) => p.typical_out,
+            Program::Tree(p) => p.typical_out,
+        }
+    }
 }
 
 impl<'a> FastJson<'a> {
     fn new(plan: &Plan<'a>) -> Option<FastJson<'a>> {
-        let programs: Vec<JsonProgram<'a>> = plan
+        let programs: Vec<Program<'a>> = plan
             .layout
             .records
             .iter()
-            .map(JsonProgram::compile)
+            .map(Program::compile)
             .collect::<Option<_>>()?;
-        let dbcs = programs.iter().any(JsonProgram::needs_dbcs);
+        let dbcs = plan.layout.records.iter().any(|r| {
+            r.items.iter().any(has_dbcs)
+                || r.renames
+                    .iter()
+                    .filter_map(|x| x.item.as_ref())
+                    .any(has_dbcs)
+        });
         Some(FastJson {
             tables: TextTables::new(plan.encoding.codec(), dbcs),
             programs,
@@ -227,7 +256,7 @@ impl<'a> FastJson<'a> {
         let per = self
             .programs
             .iter()
-            .map(|p| p.typical_out)
+            .map(Program::typical_out)
             .max()
             .unwrap_or(0)
             + 1;
@@ -245,15 +274,26 @@ impl<'a> FastJson<'a> {
         for raw in recs {
             let start = out.n;
             problems.clear();
-            self.programs[raw.layout].run(
-                raw.bytes,
-                &self.tables,
-                tc,
-                options.keep_padding,
-                &mut out,
-                &mut scratch,
-                &mut problems,
-            );
+            match &self.programs[raw.layout] {
+                Program::Flat(p) => p.run(
+                    raw.bytes,
+                    &self.tables,
+                    tc,
+                    options.keep_padding,
+                    &mut out,
+                    &mut scratch,
+                    &mut problems,
+                ),
+                Program::Tree(p) => p.run(
+                    raw.bytes,
+                    &self.tables,
+                    tc,
+                    options.keep_padding,
+                    &mut out,
+                    &mut scratch,
+                    &mut problems,
+                ),
+            }
             if problems.is_empty() {
                 out.reserve_byte(b'\n');
                 written += 1;
@@ -269,6 +309,13 @@ impl<'a> FastJson<'a> {
         }
         (out, errs, written)
     }
+}
+
+fn has_dbcs(it: &Item) -> bool {
+    matches!(
+        it.field().map(|f| f.codec),
+        Some(crate::layout::Codec::Dbcs { .. })
+    ) || it.children().iter().any(has_dbcs)
 }
 
 /// A chunk's output: plain bytes, or a reusable buffer of the compiled path.

@@ -21,15 +21,15 @@ use crate::value::write_json_str;
 /// Each code's text as JSON string content, packed: up to 7 bytes, the length in the 8th
 /// (little-endian). 0 where the generic decoder must decide.
 pub(crate) struct TextTables {
-    sbcs: Box<[u64; 256]>,
+    pub(crate) sbcs: Box<[u64; 256]>,
     /// 65536 entries, filled as codes are met (a file uses a few thousand of them; asking
     /// the code page for all 65536 up front costs more than a small file's whole dump).
     /// `None` when the layout has no PIC N / G fields.
-    dbcs: Option<DbcsTable>,
+    pub(crate) dbcs: Option<DbcsTable>,
 }
 
 /// 256 pages of 256 entries by lead byte, each page made when its first code is met.
-type DbcsTable = Vec<OnceLock<Box<[AtomicU64]>>>;
+pub(crate) type DbcsTable = Vec<OnceLock<Box<[AtomicU64]>>>;
 
 /// A DBCS entry not looked up yet (a real entry's length byte is at most 7).
 const UNKNOWN: u64 = u64::MAX;
@@ -99,7 +99,7 @@ impl Out {
     }
 
     #[inline]
-    fn reserve(&mut self, k: usize) {
+    pub(crate) fn reserve(&mut self, k: usize) {
         if self.buf.len() < self.n + k {
             self.grow(k);
         }
@@ -112,13 +112,13 @@ impl Out {
     }
 
     #[inline]
-    fn put(&mut self, b: &[u8]) {
+    pub(crate) fn put(&mut self, b: &[u8]) {
         self.buf[self.n..self.n + b.len()].copy_from_slice(b);
         self.n += b.len();
     }
 
     #[inline]
-    fn push(&mut self, b: u8) {
+    pub(crate) fn push(&mut self, b: u8) {
         self.buf[self.n] = b;
         self.n += 1;
     }
@@ -346,13 +346,6 @@ impl<'a> JsonProgram<'a> {
         })
     }
 
-    /// Whether a layout has PIC N / G fields (which need the double-byte table).
-    pub(crate) fn needs_dbcs(&self) -> bool {
-        self.ops
-            .iter()
-            .any(|o| matches!(o.codec, Codec::Dbcs { .. }))
-    }
-
     /// Writes one record's JSON object (no newline) at `out`; problems are appended to
     /// `problems` (the caller then discards the output).
     #[allow(clippy::too_many_arguments)]
@@ -473,12 +466,12 @@ impl<'a> JsonProgram<'a> {
 /// Buffers the slow path reuses between records.
 #[derive(Default)]
 pub(crate) struct Scratch {
-    text: String,
-    bytes: Vec<u8>,
+    pub(crate) text: String,
+    pub(crate) bytes: Vec<u8>,
 }
 
 #[inline]
-fn sbcs_fast(bytes: &[u8], t: &[u64; 256], pad: u8, keep: bool, out: &mut Out) -> bool {
+pub(crate) fn sbcs_fast(bytes: &[u8], t: &[u64; 256], pad: u8, keep: bool, out: &mut Out) -> bool {
     let b = if keep {
         bytes
     } else {
@@ -498,7 +491,13 @@ fn sbcs_fast(bytes: &[u8], t: &[u64; 256], pad: u8, keep: bool, out: &mut Out) -
 }
 
 #[inline]
-fn dbcs_fast(bytes: &[u8], t: &DbcsTable, tc: &dyn TextCodec, keep: bool, out: &mut Out) -> bool {
+pub(crate) fn dbcs_fast(
+    bytes: &[u8],
+    t: &DbcsTable,
+    tc: &dyn TextCodec,
+    keep: bool,
+    out: &mut Out,
+) -> bool {
     let pad = tc.dbcs_pad();
     let mut n = bytes.len() & !1;
     if !keep {
@@ -547,7 +546,7 @@ fn sign_of(n: u8) -> Option<bool> {
 /// EBCDIC zoned digits copied straight to the output; `false` (nothing decided) on anything
 /// [`crate::codec::decode_zoned`] would reject, or more than 38 digits.
 #[inline]
-fn zoned_fast(bytes: &[u8], scale: i32, sign: SignPosition, out: &mut Out) -> bool {
+pub(crate) fn zoned_fast(bytes: &[u8], scale: i32, sign: SignPosition, out: &mut Out) -> bool {
     let (digits, sep, embedded_at) = match sign {
         SignPosition::TrailingEmbedded => (bytes, None, bytes.len().checked_sub(1)),
         SignPosition::LeadingEmbedded => (bytes, None, Some(0)),
@@ -593,7 +592,7 @@ fn zoned_fast(bytes: &[u8], scale: i32, sign: SignPosition, out: &mut Out) -> bo
 
 /// Packed digits copied straight to the output (see [`zoned_fast`]).
 #[inline]
-fn packed_fast(bytes: &[u8], scale: i32, out: &mut Out) -> bool {
+pub(crate) fn packed_fast(bytes: &[u8], scale: i32, out: &mut Out) -> bool {
     let Some((&last, head)) = bytes.split_last() else {
         put_number(false, &[], scale, out);
         return true;
@@ -655,7 +654,7 @@ fn put_digits(neg: bool, buf: &[u8; 40], len: usize, scale: i32, out: &mut Out) 
 /// Writes a number as [`crate::Decimal::write_to`] does, from its digits without leading
 /// zeros (empty for zero).
 #[inline]
-fn put_number(neg: bool, digits: &[u8], scale: i32, out: &mut Out) {
+pub(crate) fn put_number(neg: bool, digits: &[u8], scale: i32, out: &mut Out) {
     let zero = digits.is_empty();
     let digits: &[u8] = if zero { b"0" } else { digits };
     out.reserve(digits.len() + scale.unsigned_abs() as usize + 4);

@@ -28,6 +28,7 @@ pub mod decimal;
 pub mod decode;
 pub mod dump;
 mod jsonfast;
+mod jsontree;
 pub mod layout;
 mod moji_codec;
 #[cfg(feature = "parquet")]

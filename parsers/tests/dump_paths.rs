@@ -51,7 +51,7 @@ fn pic() -> impl Strategy<Value = String> {
 fn copybook() -> impl Strategy<Value = String> {
     (
         prop::collection::vec(
-            (0u8..6, pic(), pic(), prop::option::weighted(0.3, 1usize..4)),
+            (0u8..9, pic(), pic(), prop::option::weighted(0.3, 1usize..4)),
             1..9,
         ),
         prop::option::of((any::<usize>(), any::<usize>())),
@@ -60,8 +60,11 @@ fn copybook() -> impl Strategy<Value = String> {
             let mut s = String::from("01 R.\n");
             // Items a level-66 RENAMES may name (not in a table, not a REDEFINES), in order.
             let mut named = Vec::new();
+            let mut moved = false;
             for (i, (shape, p1, p2, occ)) in entries.iter().enumerate() {
-                if occ.is_none() {
+                // Nothing after an OCCURS DEPENDING ON table can be renamed (it moves).
+                moved |= *shape >= 6;
+                if occ.is_none() && !moved {
                     match shape {
                         0 | 1 | 4 => named.push(format!("F-{i}")),
                         3 => named.extend([format!("G-{i}"), format!("A-{i}"), format!("B-{i}")]),
@@ -78,8 +81,18 @@ fn copybook() -> impl Strategy<Value = String> {
                     4 => s.push_str(&format!(
                         " 05 F-{i} {p1}.\n 05 R-{i} REDEFINES F-{i} {p2}.\n"
                     )),
-                    _ => s.push_str(&format!(
+                    5 => s.push_str(&format!(
                         " 05 FILLER{occ}.\n  10 C-{i} {p1}.\n  10 D-{i} {p2}.\n"
+                    )),
+                    // OCCURS DEPENDING ON (every maximum 3: the filler writes counts up to 3).
+                    6 => s.push_str(&format!(
+                        " 05 N-{i} PIC 9.\n 05 T-{i} OCCURS 0 TO 3 DEPENDING ON N-{i}.\n  10 A-{i} {p1}.\n  10 FILLER PIC X.\n  10 B-{i} {p2}.\n"
+                    )),
+                    7 => s.push_str(&format!(
+                        " 05 N-{i} PIC 9.\n 05 T-{i} OCCURS 1 TO 3 DEPENDING ON N-{i}.\n  10 M-{i} PIC S9 COMP-3.\n  10 U-{i} {p1} OCCURS 0 TO 3 DEPENDING ON M-{i}.\n  10 B-{i} {p2}.\n"
+                    )),
+                    _ => s.push_str(&format!(
+                        " 05 N-{i} PIC 9.\n 05 V-{i} {p1} OCCURS 0 TO 3 DEPENDING ON N-{i}.\n 05 W-{i} REDEFINES V-{i} {p2}.\n"
                     )),
                 }
             }
@@ -111,6 +124,18 @@ fn fill(items: &[Item], shift: usize, ebcdic: bool, rng: &mut impl FnMut() -> u6
                     let at = it.offset + s;
                     let b = &mut rec[at..at + f.codec.size()];
                     fill_field(&f.codec, b, ebcdic, rng);
+                    if it.odo_slot.is_some() {
+                        // Mostly the maximum (fields stay where the filler put them).
+                        let n = if rng().is_multiple_of(4) {
+                            (rng() % 4) as u8
+                        } else {
+                            3
+                        };
+                        match f.codec {
+                            Codec::Packed { .. } => b[0] = n << 4 | 0xC,
+                            _ => b[0] = if ebcdic { 0xF0 } else { 0x30 } | n,
+                        }
+                    }
                 }
             }
         }
