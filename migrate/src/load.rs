@@ -29,8 +29,17 @@ fn store_err(e: runtime::StoreError) -> Error {
 }
 
 pub(crate) fn unhex(s: &str) -> Vec<u8> {
-    (0..s.len() / 2)
-        .filter_map(|i| u8::from_str_radix(&s[2 * i..2 * i + 2], 16).ok())
+    fn nibble(c: u8) -> Option<u8> {
+        match c {
+            b'0'..=b'9' => Some(c - b'0'),
+            b'a'..=b'f' => Some(c - b'a' + 10),
+            b'A'..=b'F' => Some(c - b'A' + 10),
+            _ => None,
+        }
+    }
+    s.as_bytes()
+        .chunks_exact(2)
+        .filter_map(|p| Some((nibble(p[0])? << 4) | nibble(p[1])?))
         .collect()
 }
 
@@ -595,5 +604,17 @@ impl<'a> Plan<'a> {
             count(entity, rows.len() as u64);
         }
         Ok(loaded)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unhex_reads_what_hex_wrote() {
+        let bytes: Vec<u8> = (0..=255).collect();
+        assert_eq!(unhex(&crate::value::hex(&bytes)), bytes);
+        assert_eq!(unhex("4a4B"), vec![0x4a, 0x4b]);
     }
 }
