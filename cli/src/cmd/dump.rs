@@ -26,7 +26,8 @@ pub struct Args {
     /// plain files). `jef` reads PIC X as EBCDIK and PIC N as JEF. Default: the profile's, or jef.
     #[arg(long)]
     pub encoding: Option<String>,
-    /// Output format.
+    /// Output format. jsonl: groups nested, OCCURS as arrays; csv: flattened names
+    /// (`CHILD_2.CHILD-NAME`); parquet: groups as Struct columns, OCCURS as List columns.
     #[arg(long, default_value = "jsonl", value_parser = ["jsonl", "csv", "parquet"])]
     pub format: String,
     /// Fixed record length (default: the layout's length).
