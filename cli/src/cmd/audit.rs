@@ -1,23 +1,14 @@
 //! `koseki audit verify|list`: the tamper-evident audit log.
 
-use std::path::PathBuf;
 use std::process::ExitCode;
+
+use super::store_args::StoreArgs;
 
 /// Check or list the audit log (a hash chain of every search, view, issuance, login and change).
 #[derive(clap::Args)]
 pub struct Args {
     #[command(subcommand)]
     command: AuditCommand,
-}
-
-#[derive(clap::Args)]
-struct StoreArgs {
-    /// The store.
-    #[arg(long)]
-    db: PathBuf,
-    /// The store's key file.
-    #[arg(long, env = "KOSEKI_KEY_FILE")]
-    key_file: Option<PathBuf>,
 }
 
 #[derive(clap::Subcommand)]
@@ -44,15 +35,10 @@ enum AuditCommand {
     },
 }
 
-fn open(s: &StoreArgs) -> anyhow::Result<runtime::Store> {
-    let key = runtime::Key::resolve(s.key_file.as_deref())?;
-    Ok(runtime::Store::open(&s.db, &key)?)
-}
-
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     match args.command {
         AuditCommand::Verify { store } => {
-            let report = open(&store)?.audit_verify()?;
+            let report = store.open()?.audit_verify()?;
             match report.first_bad {
                 None => {
                     println!("audit chain intact: {} entries", report.entries);
@@ -86,7 +72,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 limit: Some(limit),
                 ..Default::default()
             };
-            for e in open(&store)?.audit_entries(&filter)? {
+            for e in store.open()?.audit_entries(&filter)? {
                 println!("{}", serde_json::to_string(&e)?);
             }
             Ok(ExitCode::SUCCESS)

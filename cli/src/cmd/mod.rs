@@ -15,4 +15,5 @@ pub mod restore;
 pub mod sample;
 pub mod search;
 pub mod serve;
+pub mod store_args;
 pub mod user;

@@ -3,6 +3,8 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use super::store_args::StoreArgs;
+
 use anyhow::Context;
 
 /// The issuing office on certificates: the 「…市長」 line, the mayor's name and the 電子公印.
@@ -10,16 +12,6 @@ use anyhow::Context;
 pub struct Args {
     #[command(subcommand)]
     command: OfficeCommand,
-}
-
-#[derive(clap::Args)]
-struct StoreArgs {
-    /// The store.
-    #[arg(long)]
-    db: PathBuf,
-    /// The store's key file.
-    #[arg(long, env = "KOSEKI_KEY_FILE")]
-    key_file: Option<PathBuf>,
 }
 
 #[derive(clap::Subcommand)]
@@ -46,11 +38,6 @@ enum OfficeCommand {
     },
 }
 
-fn open(s: &StoreArgs) -> anyhow::Result<runtime::Store> {
-    let key = runtime::Key::resolve(s.key_file.as_deref())?;
-    Ok(runtime::Store::open(&s.db, &key)?)
-}
-
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let settings = match args.command {
         OfficeCommand::Set {
@@ -62,7 +49,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             let seal = seal
                 .map(|p| std::fs::read(&p).with_context(|| format!("reading {}", p.display())))
                 .transpose()?;
-            let s = open(&store)?;
+            let s = store.open()?;
             let font = certificate::CertFont::ipamj()?;
             let user = format!(
                 "cli:{}",
@@ -78,7 +65,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 "cli",
             )?
         }
-        OfficeCommand::Show { store } => certificate::issue::office_settings(&open(&store)?)?,
+        OfficeCommand::Show { store } => certificate::issue::office_settings(&store.open()?)?,
     };
     println!("{}", serde_json::to_string(&settings)?);
     Ok(ExitCode::SUCCESS)

@@ -1,8 +1,9 @@
 //! `koseki user add|list|unlock`: staff accounts.
 
 use std::io::Read;
-use std::path::PathBuf;
 use std::process::ExitCode;
+
+use super::store_args::StoreArgs;
 
 use anyhow::Context;
 use runtime::auth::Role;
@@ -12,16 +13,6 @@ use runtime::auth::Role;
 pub struct Args {
     #[command(subcommand)]
     command: UserCommand,
-}
-
-#[derive(clap::Args)]
-struct StoreArgs {
-    /// The store.
-    #[arg(long)]
-    db: PathBuf,
-    /// The store's key file.
-    #[arg(long, env = "KOSEKI_KEY_FILE")]
-    key_file: Option<PathBuf>,
 }
 
 #[derive(clap::Subcommand)]
@@ -62,11 +53,6 @@ fn actor() -> String {
     )
 }
 
-fn open(s: &StoreArgs) -> anyhow::Result<runtime::Store> {
-    let key = runtime::Key::resolve(s.key_file.as_deref())?;
-    Ok(runtime::Store::open(&s.db, &key)?)
-}
-
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     match args.command {
         UserCommand::Add {
@@ -83,7 +69,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 .context("reading the password from stdin")?;
             let password = password.strip_suffix('\n').unwrap_or(&password);
             let password = password.strip_suffix('\r').unwrap_or(password);
-            let s = open(&store)?;
+            let s = store.open()?;
             let new = s.add_user(&user, role, password, &actor(), "cli")?;
             println!("{}", new.otpauth_uri);
             eprintln!(
@@ -92,7 +78,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             );
         }
         UserCommand::List { store } => {
-            for u in open(&store)?.users()? {
+            for u in store.open()?.users()? {
                 println!(
                     "{}",
                     serde_json::to_string(&serde_json::json!({
@@ -102,7 +88,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             }
         }
         UserCommand::Unlock { store, user } => {
-            open(&store)?.unlock_user(&user, &actor(), "cli")?;
+            store.open()?.unlock_user(&user, &actor(), "cli")?;
             eprintln!("koseki: unlocked {user}");
         }
     }
