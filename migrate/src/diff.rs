@@ -1,6 +1,6 @@
 //! Round-to-round diff: two stores compared by the vendor's own keys (source keys), down to
 //! the field: 戸籍, persons, events (身分事項 and 戸籍事項), 附票, 受付帳, 不受理申出, image
-//! registers, and the character decisions of each round.
+//! registers, 統計, 個人状態, 識別符号, 事務内連携, and the character decisions of each round.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -152,6 +152,36 @@ pub fn snapshot(store: &Store) -> Result<Snapshot, Error> {
                 .or_default()
                 .insert(key, fields(&r));
         }
+    }
+    // The rest of the migration scope, by the vendor's keys.
+    for t in store.tokei().map_err(serr)? {
+        let key = format!("{}/{}/{}", t.month, t.kbn.code, t.kind.code);
+        kinds.entry("tokei").or_default().insert(key, fields(&t));
+    }
+    for (i, j) in store.kojin_jotai_list().map_err(serr)?.iter().enumerate() {
+        let key = j.source_key.clone().unwrap_or_else(|| format!("#{i}"));
+        kinds
+            .entry("kojin_jotai")
+            .or_default()
+            .insert(key, fields(j));
+    }
+    for (i, f) in store
+        .shikibetsu_fugo_list()
+        .map_err(serr)?
+        .iter()
+        .enumerate()
+    {
+        let key = f.source_key.clone().unwrap_or_else(|| format!("#{i}"));
+        kinds
+            .entry("shikibetsu_fugo")
+            .or_default()
+            .insert(key, fields(f));
+    }
+    for r in store.jimu_renkei_list().map_err(serr)? {
+        kinds
+            .entry("jimu_renkei")
+            .or_default()
+            .insert(r.seq.clone(), fields(&r));
     }
     let decisions: BTreeMap<String, String> = store
         .meta("migrate.char_decisions")

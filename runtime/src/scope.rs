@@ -15,6 +15,20 @@ fn code(r: &rusqlite::Row<'_>, code: usize) -> rusqlite::Result<CodeName> {
     })
 }
 
+fn kojin_jotai_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<KojinJotai> {
+    Ok(KojinJotai {
+        person_id: r.get(0)?,
+        source_key: r.get(1)?,
+        state: code(r, 2)?,
+        shien_sochi: r.get(4)?,
+        furigana_status: code(r, 5)?,
+        furigana_change_open: r.get(7)?,
+        koiki_seigen: r.get(8)?,
+        gaiji_count: r.get(9)?,
+        updated: r.get(10)?,
+    })
+}
+
 impl Store {
     pub fn insert_tokei(&self, t: &Tokei) -> Result<i64> {
         self.exec(
@@ -114,6 +128,56 @@ impl Store {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
+    /// Every 個人状態, in load order.
+    pub fn kojin_jotai_list(&self) -> Result<Vec<KojinJotai>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT person_id, source_key, state_code, state, shien_sochi, furigana_status_code,
+               furigana_status, furigana_change_open, koiki_seigen, gaiji_count, updated
+             FROM kojin_jotai ORDER BY id",
+        )?;
+        let rows = stmt.query_map([], kojin_jotai_row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Every 識別符号 row, in load order.
+    pub fn shikibetsu_fugo_list(&self) -> Result<Vec<ShikibetsuFugo>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT person_id, source_key, renkei_fugo, denshi_fugo, state_code, state
+             FROM shikibetsu_fugo ORDER BY id",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok(ShikibetsuFugo {
+                person_id: r.get(0)?,
+                source_key: r.get(1)?,
+                renkei_fugo: r.get(2)?,
+                denshi_fugo: r.get(3)?,
+                state: code(r, 4)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Every 事務内連携 row, in load order.
+    pub fn jimu_renkei_list(&self) -> Result<Vec<JimuRenkei>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT seq, person_id, person_key, atena_no, juminhyo_code, jushochi_lg, kind_code, kind, result
+             FROM jimu_renkei ORDER BY id",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok(JimuRenkei {
+                seq: r.get(0)?,
+                person_id: r.get(1)?,
+                person_key: r.get(2)?,
+                atena_no: r.get(3)?,
+                juminhyo_code: r.get(4)?,
+                jushochi_lg: r.get(5)?,
+                kind: code(r, 6)?,
+                result: r.get(8)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
     /// A person's 個人状態, when the vendor delivered one.
     pub fn kojin_jotai(&self, person: crate::model::PersonId) -> Result<Option<KojinJotai>> {
         use rusqlite::OptionalExtension;
@@ -124,19 +188,7 @@ impl Store {
                    furigana_status, furigana_change_open, koiki_seigen, gaiji_count, updated
                  FROM kojin_jotai WHERE person_id = ?1 ORDER BY id LIMIT 1",
                 [person],
-                |r| {
-                    Ok(KojinJotai {
-                        person_id: r.get(0)?,
-                        source_key: r.get(1)?,
-                        state: code(r, 2)?,
-                        shien_sochi: r.get(4)?,
-                        furigana_status: code(r, 5)?,
-                        furigana_change_open: r.get(7)?,
-                        koiki_seigen: r.get(8)?,
-                        gaiji_count: r.get(9)?,
-                        updated: r.get(10)?,
-                    })
-                },
+                kojin_jotai_row,
             )
             .optional()?)
     }
@@ -215,6 +267,12 @@ mod tests {
         })
         .unwrap();
         assert_eq!(s.scope_counts().unwrap(), [1, 1, 1, 1]);
+        assert_eq!(s.shikibetsu_fugo_list().unwrap()[0].renkei_fugo, "R1");
+        assert_eq!(
+            s.jimu_renkei_list().unwrap()[0].person_key.as_deref(),
+            Some("P9")
+        );
+        assert_eq!(s.kojin_jotai_list().unwrap().len(), 1);
         assert_ne!(s.content_hash().unwrap(), after_tokei);
     }
 }
