@@ -159,15 +159,7 @@ impl<'a> RecordDecoder<'a> {
     }
 
     fn problem<S: Sink>(&self, it: &Item, offset: usize, message: String, w: &mut Walk<'_, '_, S>) {
-        let mut field = String::new();
-        for (n, idx) in &w.path {
-            field.push_str(n);
-            if let Some(i) = idx {
-                field.push_str(&format!("({})", i + 1));
-            }
-            field.push('.');
-        }
-        field.push_str(&it.name);
+        let field = crate::decode::field_path(&w.path, &it.name);
         w.problems.push(FieldProblem {
             field,
             offset,
@@ -519,4 +511,18 @@ impl Sink for ValueSink {
     fn null(&mut self, name: Option<&str>) {
         self.put(name, Value::Null);
     }
+}
+
+/// The dotted name of a field as problems report it: `GROUP(2).INNER.NAME`, indexes from 1.
+pub(crate) fn field_path(path: &[(&str, Option<usize>)], name: &str) -> String {
+    let mut field = String::new();
+    for (n, idx) in path {
+        field.push_str(n);
+        if let Some(i) = idx {
+            field.push_str(&format!("({})", i + 1));
+        }
+        field.push('.');
+    }
+    field.push_str(name);
+    field
 }

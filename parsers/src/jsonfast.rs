@@ -296,15 +296,7 @@ impl<'a> Compiler<'a> {
     fn field(&mut self, it: &'a Item, codec: Codec, name: Option<&str>, pos: usize) {
         self.key(name);
         let pre = self.flush_pending();
-        let mut field = String::new();
-        for (n, idx) in &self.path {
-            field.push_str(n);
-            if let Some(i) = idx {
-                field.push_str(&format!("({})", i + 1));
-            }
-            field.push('.');
-        }
-        field.push_str(&it.name);
+        let field = crate::decode::field_path(&self.path, &it.name);
         self.ops.push(Op {
             pre,
             pos,

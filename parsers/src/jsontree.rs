@@ -248,15 +248,7 @@ impl<'r> Run<'r, '_> {
     }
 
     fn problem(&mut self, it: &Item, offset: usize, message: String) {
-        let mut field = String::new();
-        for (n, idx) in &self.path {
-            field.push_str(n);
-            if let Some(i) = idx {
-                field.push_str(&format!("({})", i + 1));
-            }
-            field.push('.');
-        }
-        field.push_str(&it.name);
+        let field = crate::decode::field_path(&self.path, &it.name);
         self.problems.push(FieldProblem {
             field,
             offset,
