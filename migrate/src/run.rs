@@ -262,10 +262,11 @@ pub fn migrate(opts: &Options, progress: &dyn Progress) -> Result<Outcome, Error
         t,
         done.counts.koseki as u64,
         format!(
-            "store {}: hashed in {} ms, written encrypted in {} ms",
+            "store {}: hashed in {} ms; written encrypted in {} ms; synced in {} ms",
             opts.db.display(),
             done.hash_millis,
-            done.write_millis
+            done.write_millis,
+            done.sync_millis
         ),
     );
 

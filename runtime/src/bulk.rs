@@ -31,9 +31,10 @@ pub struct LoadSummary {
     /// [`Store::content_hash`] of the loaded register: equal input gives an equal hash.
     pub content_hash: String,
     pub counts: StoreCounts,
-    /// Time spent hashing the content, and writing the encrypted file (ms).
+    /// Time spent hashing the content, writing the encrypted file, and making it durable (ms).
     pub hash_millis: u64,
     pub write_millis: u64,
+    pub sync_millis: u64,
 }
 
 /// A load in progress. Dropping it without [`BulkLoad::finish`] discards it.
@@ -255,6 +256,8 @@ impl BulkLoad {
         self.export(&store)?;
         store.conn.execute_batch("DETACH DATABASE enc;")?;
         drop(store);
+        let write_millis = t.elapsed().as_millis() as u64;
+        let t = std::time::Instant::now();
         let f = std::fs::File::open(&self.tmp).map_err(|e| StoreError::io(&self.tmp, e))?;
         f.sync_all().map_err(|e| StoreError::io(&self.tmp, e))?;
         std::fs::rename(&self.tmp, &self.target).map_err(|e| StoreError::io(&self.target, e))?;
@@ -268,7 +271,8 @@ impl BulkLoad {
             content_hash,
             counts,
             hash_millis,
-            write_millis: t.elapsed().as_millis() as u64,
+            write_millis,
+            sync_millis: t.elapsed().as_millis() as u64,
         })
     }
 }
