@@ -624,7 +624,9 @@ impl DecodeStream<'_> {
             || {
                 rest.into_par_iter()
                     .map(|(mut s, piece, piece_last)| {
-                        let (mut o, mut u) = (Vec::new(), Vec::new());
+                        // Room for the usual case (up to 3 bytes of UTF-8 per 2 input bytes and
+                        // a little more): no reallocation while decoding.
+                        let (mut o, mut u) = (Vec::with_capacity(piece.len() * 2), Vec::new());
                         let r = s.decode_utf8(piece, piece_last, &mut o, &mut u);
                         (s, o, u, r)
                     })
