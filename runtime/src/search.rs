@@ -474,29 +474,27 @@ impl Store {
         let mut capped = false;
         match c {
             Criterion::Keys(ranges) => {
+                // No LIMIT: a card may hold several keys in one range (former names, the names
+                // of an image register's 見出し), so a row count says nothing about the cards
+                // left; the scan is lazy and stops at the first card past the cap.
                 let mut seen = HashSet::new();
-                for (field, key) in ranges {
+                'ranges: for (field, key) in ranges {
                     let mut upper = key.clone();
                     upper.push(char::MAX);
-                    // One extra row tells whether the range goes on past the cap.
-                    let want = (cap + 1 - ids.len()) as i64;
                     let mut stmt = self.conn.prepare_cached(
                         "SELECT card_id FROM search_key WHERE field = ?1 AND key >= ?2 AND key < ?3
-                         ORDER BY key, card_id LIMIT ?4",
+                         ORDER BY key, card_id",
                     )?;
-                    let mut rows = stmt.query(params![field, key, upper, want])?;
+                    let mut rows = stmt.query(params![field, key, upper])?;
                     while let Some(r) = rows.next()? {
                         let id: i64 = r.get(0)?;
                         if seen.insert(id) {
                             if ids.len() == cap {
                                 capped = true;
-                                break;
+                                break 'ranges;
                             }
                             ids.push(id);
                         }
-                    }
-                    if capped {
-                        break;
                     }
                 }
             }
@@ -811,6 +809,38 @@ mod tests {
         assert_eq!(r.hits.len(), DEFAULT_HITS);
         assert!(r.more);
         assert!(r.hits.iter().all(|h| h.status == "現在" && !h.removed));
+    }
+
+    #[test]
+    fn several_keys_of_one_card_do_not_cut_a_list_short() {
+        // image registers whose 見出し names all start like the crowd's: each image card has
+        // four keys in the range of 「佐藤一」, so rows and cards differ
+        let (_d, s) = crowd(300);
+        let base = crate::fixtures::yamabuki();
+        s.atomically(|s| {
+            for i in 0..300 {
+                let name = |x: &str| PersonName::new("佐藤", &format!("一{i}{x}"));
+                s.insert_image_register(&ImageRegister {
+                    id: 0,
+                    kind: ImageRegisterKind::Kaiseigen,
+                    honseki: base.honseki.clone(),
+                    hittosha: name("a"),
+                    names: vec![name("b"), name("c"), name("d")],
+                    closed_date: None,
+                    pages: vec![],
+                    source_key: None,
+                })?;
+            }
+            Ok(())
+        })
+        .unwrap();
+        let r = s
+            .search_results(&SearchQuery {
+                honseki: Some("架空県みなと市港北1042番地".into()),
+                ..SearchQuery::by_name("佐藤")
+            })
+            .unwrap();
+        assert_eq!(r.matched, base.persons.len(), "{:?}", names(&r.hits));
     }
 
     #[test]
