@@ -6,7 +6,7 @@
 //! the form to it and logs the query through runtime's logged search.
 
 use runtime::Store;
-use runtime::search::{SearchHit, SearchQuery};
+use runtime::search::{SearchQuery, SearchResults};
 
 /// What the clerk typed; empty fields are ignored.
 #[derive(Clone, Debug, Default, serde::Deserialize, serde::Serialize)]
@@ -53,46 +53,36 @@ pub enum FindError {
 }
 
 /// Run a query for `user` at `terminal`; the query and hit count go to the audit chain.
+/// A broad query comes back cut to the first [`MAX_HITS`] ranked hits with a capped count
+/// (`SearchResults::truncated`), so the page can ask the clerk to narrow it.
 pub fn search(
     store: &Store,
     q: &Query,
     user: &str,
     terminal: &str,
-) -> Result<Vec<SearchHit>, FindError> {
+) -> Result<SearchResults, FindError> {
     if q.is_empty() {
-        return Ok(Vec::new());
+        return Ok(SearchResults::default());
     }
-    // 氏名 takes kanji or kana; the separate よみ field narrows a kanji search.
-    let (name, kana_filter) = match (nonempty(&q.name), nonempty(&q.kana)) {
+    // 氏名 takes kanji or kana; the separate よみ field narrows a kanji search (applied by
+    // the store before the cut, so no match is lost to it).
+    let (name, kana) = match (nonempty(&q.name), nonempty(&q.kana)) {
         (Some(n), k) => (Some(n), k),
         (None, k) => (k, None),
     };
     let query = SearchQuery {
         name,
+        kana,
         honseki: nonempty(&q.honseki),
         hittosha: nonempty(&q.hittosha),
         birth_date: nonempty(&q.birth),
         limit: Some(MAX_HITS),
         ..SearchQuery::default()
     };
-    let hits = store
-        .search_logged(&query, user, terminal)
+    store
+        .search_results_logged(&query, user, terminal)
         .map_err(|e| match e {
             runtime::StoreError::Invalid(m) => FindError::BadQuery(m),
             e => FindError::Store(e),
-        })?;
-    Ok(match kana_filter {
-        None => hits,
-        Some(k) => {
-            let fold = store.fold_table();
-            let key = fold.key(&k);
-            hits.into_iter()
-                .filter(|h| {
-                    h.kana
-                        .as_deref()
-                        .is_some_and(|kana| fold.key(kana).starts_with(&key))
-                })
-                .collect()
-        }
-    })
+        })
 }

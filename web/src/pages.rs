@@ -7,7 +7,7 @@ use maud::{DOCTYPE, Markup, html};
 use runtime::audit::AuditEntry;
 use runtime::auth::{Role, SessionInfo};
 
-use runtime::search::SearchHit as Hit;
+use runtime::search::SearchResults;
 
 use crate::find::Query;
 
@@ -158,7 +158,7 @@ fn search_form(q: &Query) -> Markup {
 pub fn search(
     session: &SessionInfo,
     q: &Query,
-    hits: Option<&[Hit]>,
+    results: Option<&SearchResults>,
     gaiji: &HashSet<char>,
 ) -> Markup {
     layout(
@@ -166,8 +166,14 @@ pub fn search(
         Some(session),
         html! {
             (search_form(q))
-            @if let Some(hits) = hits {
-                p { (hits.len()) " 件" }
+            @if let Some(r) = results {
+                p.count { (r.count_label()) }
+                @if r.truncated() {
+                    p.notice role="status" {
+                        "先頭" (r.hits.len()) "件を表示しています。生年月日・本籍・筆頭者などで絞り込んでください。"
+                    }
+                }
+                @let hits = &r.hits;
                 @if !hits.is_empty() {
                     table {
                         thead { tr { th { "氏名" } th { "生年月日" } th { "本籍" } th { "筆頭者" } th { "区分" } } }

@@ -54,6 +54,11 @@ impl RunningServer {
 pub async fn start(config: WebConfig) -> Result<RunningServer, WebError> {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let store = Store::open(&config.db, &config.key)?;
+    // A store made by an older schema has its search index marked stale: rebuild it once
+    // here rather than refuse every search a clerk makes.
+    if store.ensure_search_index()? {
+        eprintln!("koseki serve: search index rebuilt after a schema upgrade");
+    }
     let gaiji = store
         .local_gaiji()?
         .into_iter()
@@ -496,7 +501,7 @@ async fn search(
         );
     }
     let (q2, user, terminal) = (q.clone(), ctx.info.user.clone(), ctx.info.terminal.clone());
-    let hits = match blocking(&state, move |_, s| find::search(s, &q2, &user, &terminal)).await {
+    let results = match blocking(&state, move |_, s| find::search(s, &q2, &user, &terminal)).await {
         Ok(h) => h,
         Err(find::FindError::BadQuery(m)) => {
             return html(
@@ -508,7 +513,7 @@ async fn search(
     };
     html(
         StatusCode::OK,
-        pages::search(&ctx.info, &q, Some(&hits), &state.gaiji),
+        pages::search(&ctx.info, &q, Some(&results), &state.gaiji),
     )
 }
 

@@ -417,7 +417,7 @@ async fn hostile_names_are_escaped_and_injection_finds_nothing() {
             } else {
                 assert_eq!(status, 200, "{field}={attack}");
                 assert!(
-                    page.contains("<p>0 件</p>"),
+                    page.contains("<p class=\"count\">0件</p>"),
                     "{field}={attack} matched something:\n{page}"
                 );
             }
@@ -426,7 +426,7 @@ async fn hostile_names_are_escaped_and_injection_finds_nothing() {
     }
     let (_, page) = get(&env, &c, &clerk, "/search?name=%E5%B1%B1%E5%90%B9").await; // 山吹
     assert!(
-        page.contains("href=\"/koseki/1\"") && !page.contains("<p>0 件</p>"),
+        page.contains("href=\"/koseki/1\"") && !page.contains("<p class=\"count\">0件</p>"),
         "the store is intact after the attempts"
     );
     assert_eq!(env.store().counts().unwrap().koseki, 4);
