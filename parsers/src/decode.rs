@@ -144,18 +144,13 @@ impl<'a> RecordDecoder<'a> {
         let Some(slot) = o.depending_slot else {
             return Some(o.max);
         };
-        let n = w.slots[slot];
-        if n < o.min as i128 || n > o.max as i128 {
-            let msg = format!(
-                "OCCURS DEPENDING ON {} is {n}, outside {}..{}",
-                o.depending_on.as_deref().unwrap_or("?"),
-                o.min,
-                o.max
-            );
-            self.problem(it, pos, msg, w);
-            return Some(if n < o.min as i128 { o.min } else { o.max });
+        match crate::decode::occurs_count(o, w.slots[slot]) {
+            Ok(n) => Some(n),
+            Err((clamped, msg)) => {
+                self.problem(it, pos, msg, w);
+                Some(clamped)
+            }
         }
-        Some(n as usize)
     }
 
     fn problem<S: Sink>(&self, it: &Item, offset: usize, message: String, w: &mut Walk<'_, '_, S>) {
@@ -511,6 +506,21 @@ impl Sink for ValueSink {
     fn null(&mut self, name: Option<&str>) {
         self.put(name, Value::Null);
     }
+}
+
+/// The count an OCCURS DEPENDING ON field gives, or (when it is outside the table's range)
+/// the nearest bound to go on with and the problem to report.
+pub(crate) fn occurs_count(o: &crate::layout::Occurs, n: i128) -> Result<usize, (usize, String)> {
+    if n < o.min as i128 || n > o.max as i128 {
+        let msg = format!(
+            "OCCURS DEPENDING ON {} is {n}, outside {}..{}",
+            o.depending_on.as_deref().unwrap_or("?"),
+            o.min,
+            o.max
+        );
+        return Err((if n < o.min as i128 { o.min } else { o.max }, msg));
+    }
+    Ok(n as usize)
 }
 
 /// The dotted name of a field as problems report it: `GROUP(2).INNER.NAME`, indexes from 1.

@@ -262,18 +262,13 @@ impl<'r> Run<'r, '_> {
         let Some(slot) = o.depending_slot else {
             return Some(o.max);
         };
-        let n = self.slots[slot];
-        if n < o.min as i128 || n > o.max as i128 {
-            let msg = format!(
-                "OCCURS DEPENDING ON {} is {n}, outside {}..{}",
-                o.depending_on.as_deref().unwrap_or("?"),
-                o.min,
-                o.max
-            );
-            self.problem(it, pos, msg);
-            return Some(if n < o.min as i128 { o.min } else { o.max });
+        match crate::decode::occurs_count(o, self.slots[slot]) {
+            Ok(n) => Some(n),
+            Err((clamped, msg)) => {
+                self.problem(it, pos, msg);
+                Some(clamped)
+            }
         }
-        Some(n as usize)
     }
 
     fn node(&mut self, n: &'r Node<'r>, pos: usize) -> usize {
