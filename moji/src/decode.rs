@@ -99,7 +99,7 @@ impl<'g> Decoder<'g> {
         out: &mut String,
         undefined: &mut Vec<Undefined>,
     ) -> Result<(), DecodeError> {
-        self.run(Field::Mixed, input, out, undefined)
+        self.run(FieldKind::Mixed, input, out, undefined)
     }
 
     /// Decode a single-byte field (COBOL PIC X): every byte is one character; shift codes
@@ -110,7 +110,7 @@ impl<'g> Decoder<'g> {
         out: &mut String,
         undefined: &mut Vec<Undefined>,
     ) -> Result<(), DecodeError> {
-        self.run(Field::Single, input, out, undefined)
+        self.run(FieldKind::SingleByte, input, out, undefined)
     }
 
     /// Decode a double-byte field without shift codes (COBOL PIC N / PIC G): every two bytes
@@ -122,7 +122,7 @@ impl<'g> Decoder<'g> {
         out: &mut String,
         undefined: &mut Vec<Undefined>,
     ) -> Result<(), DecodeError> {
-        self.run(Field::Double, input, out, undefined)
+        self.run(FieldKind::DoubleByte, input, out, undefined)
     }
 
     /// [`decode_mixed`](Self::decode_mixed), appending UTF-8 bytes to a byte buffer instead
@@ -134,7 +134,7 @@ impl<'g> Decoder<'g> {
         out: &mut Vec<u8>,
         undefined: &mut Vec<Undefined>,
     ) -> Result<(), DecodeError> {
-        self.run(Field::Mixed, input, out, undefined)
+        self.run(FieldKind::Mixed, input, out, undefined)
     }
 
     /// [`decode_sbcs`](Self::decode_sbcs) into UTF-8 bytes (see [`decode_mixed_utf8`](Self::decode_mixed_utf8)).
@@ -144,7 +144,7 @@ impl<'g> Decoder<'g> {
         out: &mut Vec<u8>,
         undefined: &mut Vec<Undefined>,
     ) -> Result<(), DecodeError> {
-        self.run(Field::Single, input, out, undefined)
+        self.run(FieldKind::SingleByte, input, out, undefined)
     }
 
     /// [`decode_dbcs`](Self::decode_dbcs) into UTF-8 bytes (see [`decode_mixed_utf8`](Self::decode_mixed_utf8)).
@@ -154,12 +154,12 @@ impl<'g> Decoder<'g> {
         out: &mut Vec<u8>,
         undefined: &mut Vec<Undefined>,
     ) -> Result<(), DecodeError> {
-        self.run(Field::Double, input, out, undefined)
+        self.run(FieldKind::DoubleByte, input, out, undefined)
     }
 
     fn run<O: Out>(
         &self,
-        field: Field,
+        field: FieldKind,
         input: &[u8],
         out: &mut O,
         undefined: &mut Vec<Undefined>,
@@ -171,27 +171,52 @@ impl<'g> Decoder<'g> {
         if matches!(self.page, CodePage::Cp932 | CodePage::EucJp) {
             let mut s = String::new();
             let r = match field {
-                Field::Mixed => rs_mixed(self.page, input, &mut s, &mut sink),
-                Field::Single => rs_sbcs(self.page, input, &mut s, &mut sink),
-                Field::Double => rs_dbcs(self.page, input, &mut s, &mut sink),
+                FieldKind::Mixed => rs_mixed(self.page, input, &mut s, &mut sink),
+                FieldKind::SingleByte => rs_sbcs(self.page, input, &mut s, &mut sink),
+                FieldKind::DoubleByte => rs_dbcs(self.page, input, &mut s, &mut sink),
             };
             out.push_text(&s);
             return r;
         }
+        self.chunk(field, input, false, true, 0, out, &mut sink)
+            .map(|_| ())
+    }
+
+    /// Decode one chunk of a field through the tables (the EBCDIC and JEF pages): the whole
+    /// input of [`run`](Self::run), or the next piece of a [`DecodeStream`]. Starts in
+    /// double-byte mode when `dbcs`; offsets are `base` + index. Unless `last`, a final lone
+    /// byte of a double-byte code is left for the next chunk. Returns (bytes used,
+    /// double-byte mode at the end).
+    #[allow(clippy::too_many_arguments)]
+    fn chunk<O: Out>(
+        &self,
+        field: FieldKind,
+        input: &[u8],
+        dbcs: bool,
+        last: bool,
+        base: usize,
+        out: &mut O,
+        sink: &mut Sink<'_>,
+    ) -> Result<(usize, bool), DecodeError> {
         let t = tables::table(self.page);
         match field {
-            Field::Mixed if self.page != CodePage::EbcdicKana => {
+            FieldKind::Mixed if self.page != CodePage::EbcdicKana => {
                 out.reserve_more(input.len() + input.len() / 2);
-                self.mixed_core(t, input, false, true, 0, out, &mut sink)
-                    .map(|_| ())
+                self.mixed_core(t, input, dbcs, last, base, out, sink)
             }
-            Field::Mixed | Field::Single => sbcs_run(t, input, 0, out, &mut sink),
-            Field::Double => {
-                let end = self.dbcs_run(t, input, 0, out, &mut sink)?;
-                if end < input.len() {
-                    sink.report(out, undef1(end, input[end], UndefinedReason::Truncated))?;
+            FieldKind::Mixed | FieldKind::SingleByte => {
+                sbcs_run(t, input, base, out, sink)?;
+                Ok((input.len(), dbcs))
+            }
+            FieldKind::DoubleByte => {
+                let end = self.dbcs_run(t, input, base, out, sink)?;
+                match input.get(end) {
+                    Some(&b) if last => {
+                        sink.report(out, undef1(base + end, b, UndefinedReason::Truncated))?;
+                        Ok((input.len(), dbcs))
+                    }
+                    _ => Ok((end, dbcs)),
                 }
-                Ok(())
             }
         }
     }
@@ -531,33 +556,16 @@ impl DecodeStream<'_> {
             mode: self.decoder.mode,
             undefined,
         };
-        let page = self.decoder.page;
-        let t = tables::table(page);
-        out.reserve(input.len() + input.len() / 2);
-        let base = self.offset;
-        let used = match self.field {
-            FieldKind::Mixed if page != CodePage::EbcdicKana => {
-                let (used, dbcs) = self
-                    .decoder
-                    .mixed_core(t, input, self.dbcs, last, base, out, &mut sink)?;
-                self.dbcs = dbcs;
-                used
-            }
-            FieldKind::Mixed | FieldKind::SingleByte => {
-                sbcs_run(t, input, base, out, &mut sink)?;
-                input.len()
-            }
-            FieldKind::DoubleByte => {
-                let end = self.decoder.dbcs_run(t, input, base, out, &mut sink)?;
-                match input.get(end) {
-                    Some(&b) if last => {
-                        sink.report(out, undef1(base + end, b, UndefinedReason::Truncated))?;
-                        input.len()
-                    }
-                    _ => end,
-                }
-            }
-        };
+        let (used, dbcs) = self.decoder.chunk(
+            self.field,
+            input,
+            self.dbcs,
+            last,
+            self.offset,
+            out,
+            &mut sink,
+        )?;
+        self.dbcs = dbcs;
         self.offset += used;
         Ok(used)
     }
@@ -868,14 +876,6 @@ impl Out for Vec<u8> {
     fn sbcs_fast(&mut self, t: &Table, input: &[u8]) -> usize {
         kernel_vec::<1, 256>(&t.sbcs8, input, self)
     }
-}
-
-/// Which decoding a call asked for.
-#[derive(Clone, Copy)]
-enum Field {
-    Mixed,
-    Single,
-    Double,
 }
 
 fn rs_encoding(page: CodePage) -> &'static encoding_rs::Encoding {
