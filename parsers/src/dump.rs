@@ -88,21 +88,7 @@ pub fn dump(
     let pool: Mutex<Vec<Out>> = Mutex::new(Vec::new());
     let limit = options.max_errors.unwrap_or(usize::MAX);
     let mut framing_errors: Vec<RecordError> = Vec::new();
-    loop {
-        batch.clear();
-        framing_errors.clear();
-        for r in records.by_ref() {
-            match r {
-                Ok(raw) => batch.push(raw),
-                Err(e) => framing_errors.push(e),
-            }
-            if batch.len() >= options.batch || !framing_errors.is_empty() {
-                break;
-            }
-        }
-        if batch.is_empty() && framing_errors.is_empty() {
-            break;
-        }
+    while next_batch(&mut records, options.batch, &mut batch, &mut framing_errors) {
         summary.records += batch.len();
         // Decode in parallel chunks; each chunk gives its output bytes and its problems.
         let chunk = (batch.len() / (rayon::current_num_threads() * 8)).clamp(64, 4096);
@@ -130,32 +116,75 @@ pub fn dump(
                 pool.lock().unwrap_or_else(|e| e.into_inner()).push(o);
             }
             summary.written += n;
-            for e in &errs {
-                summary.errors += 1;
-                on_error(e);
-                if summary.errors >= limit {
-                    summary.stopped_early = true;
-                    return Ok(summary);
-                }
-            }
-        }
-        for e in &framing_errors {
-            summary.errors += 1;
-            on_error(e);
-            if summary.errors >= limit {
-                summary.stopped_early = true;
+            if summary.report(&errs, on_error, limit) {
                 return Ok(summary);
             }
         }
-    }
-    summary.trailers = std::mem::take(&mut records.trailer_results);
-    for t in &summary.trailers {
-        if let Some(e) = t.to_error() {
-            summary.errors += 1;
-            on_error(&e);
+        if summary.report(&framing_errors, on_error, limit) {
+            return Ok(summary);
         }
     }
+    summary.check_trailers(std::mem::take(&mut records.trailer_results), on_error);
     Ok(summary)
+}
+
+/// Refills `batch` with up to `size` records and `framing` with the framing errors met;
+/// a batch ends at a framing error, so problems reach the caller in file order. False when
+/// the input is used up.
+pub(crate) fn next_batch<'d>(
+    records: &mut impl Iterator<Item = Result<RawRecord<'d>, RecordError>>,
+    size: usize,
+    batch: &mut Vec<RawRecord<'d>>,
+    framing: &mut Vec<RecordError>,
+) -> bool {
+    batch.clear();
+    framing.clear();
+    for r in records.by_ref() {
+        match r {
+            Ok(raw) => batch.push(raw),
+            Err(e) => framing.push(e),
+        }
+        if batch.len() >= size || !framing.is_empty() {
+            break;
+        }
+    }
+    !batch.is_empty() || !framing.is_empty()
+}
+
+impl DumpSummary {
+    /// Counts `errors` and passes each on; true when `--max-errors` is reached (the dump
+    /// then stops, marked `stopped_early`).
+    pub(crate) fn report(
+        &mut self,
+        errors: &[RecordError],
+        on_error: &mut dyn FnMut(&RecordError),
+        limit: usize,
+    ) -> bool {
+        for e in errors {
+            self.errors += 1;
+            on_error(e);
+            if self.errors >= limit {
+                self.stopped_early = true;
+                return true;
+            }
+        }
+        false
+    }
+
+    /// Keeps the trailer checks of a file read to its end and reports each mismatch.
+    pub(crate) fn check_trailers(
+        &mut self,
+        trailers: Vec<TrailerResult>,
+        on_error: &mut dyn FnMut(&RecordError),
+    ) {
+        self.trailers = trailers;
+        for t in &self.trailers {
+            if let Some(e) = t.to_error() {
+                self.errors += 1;
+                on_error(&e);
+            }
+        }
+    }
 }
 
 fn json_chunk(

@@ -13,7 +13,7 @@ use parquet::arrow::ArrowWriter;
 use rayon::prelude::*;
 
 use crate::decode::DecodeOptions;
-use crate::dump::{DumpOptions, DumpSummary};
+use crate::dump::{DumpOptions, DumpSummary, next_batch};
 use crate::layout::{Codec, Item, ItemKind, RecordLayout};
 use crate::reader::{Plan, RawRecord, RecordError};
 use crate::value::Value;
@@ -236,21 +236,9 @@ pub fn dump_parquet<W: Write + Send>(
     let limit = options.max_errors.unwrap_or(usize::MAX);
     let mut records = plan.records(data);
     let decode: DecodeOptions = options.decode;
-    'outer: loop {
-        let mut raws: Vec<RawRecord<'_>> = Vec::with_capacity(options.batch);
-        let mut framing = Vec::new();
-        for r in records.by_ref() {
-            match r {
-                Ok(raw) => raws.push(raw),
-                Err(e) => framing.push(e),
-            }
-            if raws.len() >= options.batch || !framing.is_empty() {
-                break;
-            }
-        }
-        if raws.is_empty() && framing.is_empty() {
-            break;
-        }
+    let mut raws: Vec<RawRecord<'_>> = Vec::with_capacity(options.batch.min(1024));
+    let mut framing = Vec::new();
+    'outer: while next_batch(&mut records, options.batch, &mut raws, &mut framing) {
         summary.records += raws.len();
         let decoded: Vec<(Value, Vec<RecordError>)> = raws
             .par_iter()
@@ -260,39 +248,21 @@ pub fn dump_parquet<W: Write + Send>(
         for (v, errs) in decoded {
             if errs.is_empty() {
                 rows.push(v);
-            } else {
-                for e in &errs {
-                    summary.errors += 1;
-                    on_error(e);
-                    if summary.errors >= limit {
-                        summary.stopped_early = true;
-                        break 'outer;
-                    }
-                }
+            } else if summary.report(&errs, on_error, limit) {
+                break 'outer;
             }
         }
         summary.written += rows.len();
         if !rows.is_empty() {
             writer.write(&batch(&schema, &cols, &rows)?)?;
         }
-        for e in &framing {
-            summary.errors += 1;
-            on_error(e);
-            if summary.errors >= limit {
-                summary.stopped_early = true;
-                break 'outer;
-            }
+        if summary.report(&framing, on_error, limit) {
+            break;
         }
     }
     writer.close()?;
     if !summary.stopped_early {
-        summary.trailers = std::mem::take(&mut records.trailer_results);
-        for t in &summary.trailers {
-            if let Some(e) = t.to_error() {
-                summary.errors += 1;
-                on_error(&e);
-            }
-        }
+        summary.check_trailers(std::mem::take(&mut records.trailer_results), on_error);
     }
     Ok(summary)
 }
