@@ -61,13 +61,8 @@ fn decode_matches_iconv_for_ibm_mixed_streams() {
         ("ibm1399", "IBM1399"),
     ] {
         let out = run_with_stdin(&["decode", "--encoding", name], MIXED);
-        assert_eq!(
-            out.status.code(),
-            Some(0),
-            "{name}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        assert_eq!(out.stdout, iconv(cs, MIXED), "{name}");
+        let text = decoded_ok(out, name);
+        assert_eq!(text.as_bytes(), iconv(cs, MIXED), "{name}");
     }
 }
 
@@ -169,16 +164,7 @@ fn jef_mixed_fields_and_code_table() {
         ],
         stream,
     );
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert_eq!(
-        String::from_utf8(out.stdout).unwrap(),
-        "丂\u{3000}辻\u{E0100}"
-    );
+    assert_eq!(decoded_ok(out, "jef"), "丂\u{3000}辻\u{E0100}");
 }
 
 #[test]
@@ -187,16 +173,7 @@ fn jef_standard_area_gives_the_1978_shapes() {
     // U+FA10 (never normalised); 0xB0B3: 鰺 (1978 order); 0xDFE6: 煕 (not IBM932's 熙).
     let stream = b"\x28\xB0\xA2\xC4\xCD\xB0\xB3\xDF\xE6\x29\xC1";
     let out = run_with_stdin(&["decode", "--encoding", "jef", "--strict"], stream);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert_eq!(
-        String::from_utf8(out.stdout).unwrap(),
-        "\u{555E}\u{FA10}\u{9C3A}\u{7155}A"
-    );
+    assert_eq!(decoded_ok(out, "jef"), "\u{555E}\u{FA10}\u{9C3A}\u{7155}A");
     let out = run_with_stdin(
         &["decode", "--encoding", "jef", "--field", "dbcs"],
         b"\xB0\xA2\xC4\xCD",
@@ -247,4 +224,15 @@ fn unknown_encoding_is_bad_usage_and_help_explains_exit_codes() {
         help.contains("Exit status") && help.contains("--strict") && help.contains("--code-table"),
         "{help}"
     );
+}
+
+/// The decoded text of a run that must succeed (exit 0); stderr is shown when it did not.
+fn decoded_ok(out: std::process::Output, what: &str) -> String {
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{what}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("koseki decode writes UTF-8")
 }
