@@ -30,6 +30,17 @@ fn kojin_jotai_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<KojinJotai> {
 }
 
 impl Store {
+    /// Every row `sql` selects, each made by `row`.
+    fn all<T>(
+        &self,
+        sql: &str,
+        row: impl FnMut(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+    ) -> Result<Vec<T>> {
+        let mut stmt = self.conn.prepare(sql)?;
+        let rows = stmt.query_map([], row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
     pub fn insert_tokei(&self, t: &Tokei) -> Result<i64> {
         self.exec(
             "INSERT INTO tokei (month, kbn_code, kbn, kind_code, kind, honsekinin, hihonsekinin,
@@ -109,61 +120,57 @@ impl Store {
 
     /// Every 統計 row, in load order.
     pub fn tokei(&self) -> Result<Vec<Tokei>> {
-        let mut stmt = self.conn.prepare(
+        self.all(
             "SELECT month, kbn_code, kbn, kind_code, kind, honsekinin, hihonsekinin, koseki_count,
                zaisekisha_count, joseki_count FROM tokei ORDER BY id",
-        )?;
-        let rows = stmt.query_map([], |r| {
-            Ok(Tokei {
-                month: r.get(0)?,
-                kbn: code(r, 1)?,
-                kind: code(r, 3)?,
-                honsekinin: r.get(5)?,
-                hihonsekinin: r.get(6)?,
-                koseki_count: r.get(7)?,
-                zaisekisha_count: r.get(8)?,
-                joseki_count: r.get(9)?,
-            })
-        })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+            |r| {
+                Ok(Tokei {
+                    month: r.get(0)?,
+                    kbn: code(r, 1)?,
+                    kind: code(r, 3)?,
+                    honsekinin: r.get(5)?,
+                    hihonsekinin: r.get(6)?,
+                    koseki_count: r.get(7)?,
+                    zaisekisha_count: r.get(8)?,
+                    joseki_count: r.get(9)?,
+                })
+            },
+        )
     }
 
     /// Every 個人状態, in load order.
     pub fn kojin_jotai_list(&self) -> Result<Vec<KojinJotai>> {
-        let mut stmt = self.conn.prepare(
+        self.all(
             "SELECT person_id, source_key, state_code, state, shien_sochi, furigana_status_code,
                furigana_status, furigana_change_open, koiki_seigen, gaiji_count, updated
              FROM kojin_jotai ORDER BY id",
-        )?;
-        let rows = stmt.query_map([], kojin_jotai_row)?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+            kojin_jotai_row,
+        )
     }
 
     /// Every 識別符号 row, in load order.
     pub fn shikibetsu_fugo_list(&self) -> Result<Vec<ShikibetsuFugo>> {
-        let mut stmt = self.conn.prepare(
+        self.all(
             "SELECT person_id, source_key, renkei_fugo, denshi_fugo, state_code, state
              FROM shikibetsu_fugo ORDER BY id",
-        )?;
-        let rows = stmt.query_map([], |r| {
-            Ok(ShikibetsuFugo {
-                person_id: r.get(0)?,
-                source_key: r.get(1)?,
-                renkei_fugo: r.get(2)?,
-                denshi_fugo: r.get(3)?,
-                state: code(r, 4)?,
-            })
-        })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+            |r| {
+                Ok(ShikibetsuFugo {
+                    person_id: r.get(0)?,
+                    source_key: r.get(1)?,
+                    renkei_fugo: r.get(2)?,
+                    denshi_fugo: r.get(3)?,
+                    state: code(r, 4)?,
+                })
+            },
+        )
     }
 
     /// Every 事務内連携 row, in load order.
     pub fn jimu_renkei_list(&self) -> Result<Vec<JimuRenkei>> {
-        let mut stmt = self.conn.prepare(
+        self.all(
             "SELECT seq, person_id, person_key, atena_no, juminhyo_code, jushochi_lg, kind_code, kind, result
              FROM jimu_renkei ORDER BY id",
-        )?;
-        let rows = stmt.query_map([], |r| {
+            |r| {
             Ok(JimuRenkei {
                 seq: r.get(0)?,
                 person_id: r.get(1)?,
@@ -174,8 +181,8 @@ impl Store {
                 kind: code(r, 6)?,
                 result: r.get(8)?,
             })
-        })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        },
+        )
     }
 
     /// A person's 個人状態, when the vendor delivered one.
