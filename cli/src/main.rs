@@ -40,7 +40,7 @@ enum Command {
     Serve(cmd::serve::Args),
     /// Search persons by name and print matches as JSON lines.
     Search(cmd::search::Args),
-    /// Issue a certificate (全部事項 / 個人事項 / 附票の写し) as PDF.
+    /// Issue a certificate (全部事項 / 個人事項 / 一部事項 / 附票の写し / 画像の謄本) as PDF.
     Certificate(cmd::certificate::Args),
     /// Set the issuing office, mayor's name and seal printed on certificates.
     Office(cmd::office::Args),
