@@ -3,13 +3,11 @@
 
 use std::collections::BTreeSet;
 
-use parsers::Value;
-
-use crate::Fault;
-use crate::files::{Flat, VendorFile, field_at, n, t};
+use crate::files::{Body, field_at, n, t};
 use crate::gaiji::Variants;
 use crate::rng::Rng;
 use crate::world::World;
+use crate::{Fault, SampleError};
 
 /// Uses every gaiji at least once (in a name carrying its base character, when there is one);
 /// returns the private-use characters in use.
@@ -50,22 +48,6 @@ pub fn ensure_gaiji_used(w: &mut World, v: &Variants) -> BTreeSet<char> {
     used
 }
 
-fn set(r: &mut Flat, name: &str, v: Value) {
-    if let Some(e) = r.iter_mut().find(|(k, _)| k == name) {
-        e.1 = v;
-    } else {
-        r.push((name.to_string(), v));
-    }
-}
-
-fn get_num(r: &Flat, name: &str) -> i128 {
-    r.iter()
-        .find(|(k, _)| k == name)
-        .and_then(|(_, v)| v.as_number())
-        .and_then(|d| d.to_i128())
-        .unwrap_or(0)
-}
-
 fn fault(planted: &mut Vec<Fault>, id: &str, idx: usize, field: &str, kind: &str) {
     planted.push(Fault {
         file: format!("data/{id}.DAT"),
@@ -75,47 +57,52 @@ fn fault(planted: &mut Vec<Fault>, id: &str, idx: usize, field: &str, kind: &str
     });
 }
 
-/// Faults that are values (written through the codecs like any value).
-pub fn before_encoding(id: &str, data: &mut Vec<Flat>, rng: &mut Rng, planted: &mut Vec<Fault>) {
-    let len = data.len();
+/// Faults that are values (written through the codecs like any value), set in the file's
+/// data records before its trailer is written. Which records is drawn from `rng` and the
+/// record count only, so the same seed plants the same faults however records were produced.
+pub fn before_encoding(
+    body: &mut Body,
+    rng: &mut Rng,
+    planted: &mut Vec<Fault>,
+) -> Result<(), SampleError> {
+    let id = body.vf.id;
+    let len = body.records;
     if len < 4 {
-        return;
+        return Ok(());
     }
     let pick = |rng: &mut Rng| 1 + rng.below(len - 2);
     match id {
         "K01KOSEKI" => {
             let i = pick(rng);
-            let v = get_num(&data[i], "K01-HENSEI-DATE-YMD") / 10_000 * 10_000 + 230;
-            set(&mut data[i], "K01-HENSEI-DATE-YMD", n(v));
+            let v = body.num(i, "K01-HENSEI-DATE-YMD")? / 10_000 * 10_000 + 230;
+            body.set(i, "K01-HENSEI-DATE-YMD", &n(v))?;
             fault(planted, id, i, "K01-HENSEI-DATE", "impossible_date");
         }
         "K03KOJIN" => {
             let i = pick(rng);
-            set(&mut data[i], "K03-BIRTH-DATE-GENGO", n(3));
-            set(&mut data[i], "K03-BIRTH-DATE-YMD", n(640_108));
+            body.set(i, "K03-BIRTH-DATE-GENGO", &n(3))?;
+            body.set(i, "K03-BIRTH-DATE-YMD", &n(640_108))?;
             fault(planted, id, i, "K03-BIRTH-DATE", "impossible_date");
             let j = (i + 1 + rng.below(len - 2)) % len;
-            set(&mut data[j], "K03-ZOKUGARA-CD", t("99"));
+            body.set(j, "K03-ZOKUGARA-CD", &t("99"))?;
             fault(planted, id, j, "K03-ZOKUGARA-CD", "undefined_code");
-            let mut orphan = data[pick(rng)].clone();
-            set(&mut orphan, "K03-KOSEKI-NO", n(99_999_999));
-            set(&mut orphan, "K03-KOJIN-NO", n(999_999_001));
-            set(&mut orphan, "K03-KISAI-JUN", n(1));
-            data.push(orphan);
-            fault(
-                planted,
-                id,
-                data.len() - 1,
-                "K03-KOSEKI-NO",
-                "orphan_person",
-            );
+            body.push_copy(pick(rng))?;
+            let o = body.records - 1;
+            body.set(o, "K03-KOSEKI-NO", &n(99_999_999))?;
+            body.set(o, "K03-KOJIN-NO", &n(999_999_001))?;
+            body.set(o, "K03-KISAI-JUN", &n(1))?;
+            fault(planted, id, o, "K03-KOSEKI-NO", "orphan_person");
         }
         "K04MIBUN" => {
-            if let Some(i) = (0..len)
-                .map(|k| (k * 7 + 3) % len)
-                .find(|&k| get_num(&data[k], "K04-AITE-KOSEKI-NO") != 0)
-            {
-                set(&mut data[i], "K04-AITE-KOSEKI-NO", n(98_765_432));
+            let mut hit = None;
+            for k in (0..len).map(|k| (k * 7 + 3) % len) {
+                if body.num(k, "K04-AITE-KOSEKI-NO")? != 0 {
+                    hit = Some(k);
+                    break;
+                }
+            }
+            if let Some(i) = hit {
+                body.set(i, "K04-AITE-KOSEKI-NO", &n(98_765_432))?;
                 fault(
                     planted,
                     id,
@@ -125,56 +112,56 @@ pub fn before_encoding(id: &str, data: &mut Vec<Flat>, rng: &mut Rng, planted: &
                 );
             }
             let i = pick(rng);
-            set(&mut data[i], "K04-JIKEN-DATE-GENGO", n(4));
-            set(&mut data[i], "K04-JIKEN-DATE-YMD", n(310_501));
+            body.set(i, "K04-JIKEN-DATE-GENGO", &n(4))?;
+            body.set(i, "K04-JIKEN-DATE-YMD", &n(310_501))?;
             fault(planted, id, i, "K04-JIKEN-DATE", "impossible_date");
         }
         "K06UKETK" => {
             let i = pick(rng);
-            set(&mut data[i], "K06-TODOKE-SHUBETSU-CD", t("Z9"));
+            body.set(i, "K06-TODOKE-SHUBETSU-CD", &t("Z9"))?;
             fault(planted, id, i, "K06-TODOKE-SHUBETSU-CD", "undefined_code");
         }
         _ => {}
     }
+    Ok(())
 }
 
-/// Faults in the bytes: bad nibbles, an undefined double-byte code, a wrong trailer count, a
-/// truncated last record.
+/// Faults in the bytes, once the trailer is written: bad nibbles, an undefined double-byte
+/// code, a wrong trailer count, a truncated last record.
 pub fn after_encoding(
-    vf: &VendorFile,
-    bytes: &mut Vec<u8>,
-    lrecl: usize,
-    records: usize,
+    body: &mut Body,
     rng: &mut Rng,
     planted: &mut Vec<Fault>,
-) {
+) -> Result<(), SampleError> {
+    let (vf, lrecl, records) = (body.vf, body.lrecl, body.records);
     if records < 4 {
-        return;
+        return Ok(());
     }
     let id = vf.id;
-    let rec_at = |idx: usize| (idx + 1) * lrecl; // data index → byte offset (after the header)
+    // data index → byte offset (after the header)
+    let rec_at = |idx: usize| ((idx + 1) * lrecl) as u64;
     let pick = |rng: &mut Rng| 1 + rng.below(records - 2);
     match id {
         "K03KOJIN" => {
             if let Some((off, _)) = field_at(vf, "-REC", "K03-KOJIN-NO") {
                 let i = pick(rng);
-                let b = &mut bytes[rec_at(i) + off];
-                *b = (*b & 0x0F) | 0xA0;
+                let at = rec_at(i) + off as u64;
+                let b = body.read_at(at, 1)?[0];
+                body.write_at(at, &[(b & 0x0F) | 0xA0])?;
                 fault(planted, id, i, "K03-KOJIN-NO", "bad_packed");
             }
         }
         "K05FUHYO" => {
             if let Some((off, _)) = field_at(vf, "-REC", "K05-KOSEKI-NO") {
                 let i = pick(rng);
-                bytes[rec_at(i) + off + 3] = 0xFA;
+                body.write_at(rec_at(i) + off as u64 + 3, &[0xFA])?;
                 fault(planted, id, i, "K05-KOSEKI-NO", "bad_zoned");
             }
             if let Some((off, len)) = field_at(vf, "-TRL", "K05-T-REC-CNT") {
-                let at = rec_at(records) + off;
+                let at = rec_at(records) + off as u64;
                 let s = format!("{:0w$}", records + 1, w = len);
-                for (k, c) in s.bytes().enumerate() {
-                    bytes[at + k] = 0xF0 + (c - b'0');
-                }
+                let zoned: Vec<u8> = s.bytes().map(|c| 0xF0 + (c - b'0')).collect();
+                body.write_at(at, &zoned)?;
                 planted.push(Fault {
                     file: format!("data/{id}.DAT"),
                     record: records + 2,
@@ -186,15 +173,14 @@ pub fn after_encoding(
         "K02KJIKO" => {
             if let Some((off, _)) = field_at(vf, "-REC", "K02-KOMOKU-CHI") {
                 let i = pick(rng);
-                bytes[rec_at(i) + off] = 0xFE;
-                bytes[rec_at(i) + off + 1] = 0xFF;
+                body.write_at(rec_at(i) + off as u64, &[0xFE, 0xFF])?;
                 fault(planted, id, i, "K02-KOMOKU-CHI", "undefined_character");
             }
         }
         "K12RENKE" => {
             // The file was cut short: half of the last data record, no trailer.
-            let keep = rec_at(records - 1) + lrecl / 2;
-            bytes.truncate(keep);
+            let keep = rec_at(records - 1) + (lrecl / 2) as u64;
+            body.truncate(keep)?;
             fault(planted, id, records - 1, "", "truncated_record");
             planted.push(Fault {
                 file: format!("data/{id}.DAT"),
@@ -205,6 +191,7 @@ pub fn after_encoding(
         }
         _ => {}
     }
+    Ok(())
 }
 
 /// Garbles the compressed data of one page of a TIFF.

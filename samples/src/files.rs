@@ -2,8 +2,13 @@
 //! `parsers`' RecordWriter with the file's own copybook, so `koseki dump` reads it back.
 
 use std::collections::{BTreeMap, HashMap};
+use std::fs::{File, OpenOptions};
+use std::io::{BufWriter, Write};
+use std::os::unix::fs::FileExt;
+use std::path::PathBuf;
 use std::sync::Arc;
 
+use parsers::decode::{DecodeOptions, RecordDecoder};
 use parsers::{
     Codec, Encoding, Item, ItemKind, Layout, RecordLayout, RecordWriter, SourceFormat, Value,
     parse_copybook,
@@ -11,6 +16,7 @@ use parsers::{
 use rayon::prelude::*;
 
 use crate::SampleError;
+use crate::day::Day;
 
 /// One vendor file: its id (data `data/<ID>.DAT`, copybook `layout/<ID>.cpy`) and copybook text.
 pub struct VendorFile {
@@ -324,73 +330,330 @@ impl<'a> Slots<'a> {
     }
 }
 
-/// Encodes one file: header, data records (in parallel, order kept), trailer.
-pub fn encode_file(
-    f: &VendorFile,
-    enc: &Encoding,
-    header: Flat,
-    data: Vec<Flat>,
-    trailer: Flat,
-) -> Result<(Vec<u8>, usize, usize), SampleError> {
-    let p = Parsed::of(f)?;
-    let (h, d, tr) = (p.rec("-HDR")?, p.rec("-REC")?, p.rec("-TRL")?);
-    let write = |rl: &RecordLayout, flat: Flat, no: usize| -> Result<Vec<u8>, SampleError> {
-        let mut m: BTreeMap<String, Value> = flat.into_iter().collect();
-        let v = nest(&rl.items, &mut m);
-        RecordWriter::new(rl, enc)
-            .write(&v)
-            .map_err(|e| SampleError::Write {
-                file: f.id.to_string(),
+/// Index of each vendor file in [`FILES`], for [`crate::records::Sink`].
+pub const K01: usize = 0;
+pub const K02: usize = 1;
+pub const K03: usize = 2;
+pub const K04: usize = 3;
+pub const K05: usize = 4;
+pub const K06: usize = 5;
+pub const K07: usize = 6;
+pub const K08: usize = 7;
+pub const K09: usize = 8;
+pub const K10: usize = 9;
+pub const K11: usize = 10;
+pub const K12: usize = 11;
+
+/// Where a file's records are encoded while the city is walked: records are kept only until a
+/// batch is full, then encoded in parallel (order kept) and written, so a million persons never
+/// sit in memory as named values.
+pub struct FileOut<'a> {
+    pub vf: &'a VendorFile,
+    rec: &'a RecordLayout,
+    trl: &'a RecordLayout,
+    slots: Option<Slots<'a>>,
+    enc: &'a Encoding,
+    lrecl: usize,
+    head_len: usize,
+    path: PathBuf,
+    out: BufWriter<File>,
+    pending: Vec<Flat>,
+    /// Data records already written.
+    written: usize,
+    /// Records whose place is by key (encoded already), written after the others in key order.
+    keyed: Vec<((Day, usize), Vec<u8>)>,
+}
+
+/// Records per batch: about 4 MiB of encoded bytes.
+fn batch(lrecl: usize) -> usize {
+    ((4 << 20) / lrecl.max(1)).clamp(256, 16_384)
+}
+
+impl<'a> FileOut<'a> {
+    /// Creates `path` and writes the header record.
+    pub fn create(
+        vf: &'a VendorFile,
+        parsed: &'a Parsed,
+        enc: &'a Encoding,
+        path: PathBuf,
+        header: Flat,
+    ) -> Result<FileOut<'a>, SampleError> {
+        let (h, d, tr) = (
+            parsed.rec("-HDR")?,
+            parsed.rec("-REC")?,
+            parsed.rec("-TRL")?,
+        );
+        let head = write_record(vf, h, enc, header, 1)?;
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(crate::io(dir))?;
+        }
+        let file = File::create(&path).map_err(crate::io(&path))?;
+        let mut out = BufWriter::with_capacity(1 << 20, file);
+        out.write_all(&head).map_err(crate::io(&path))?;
+        Ok(FileOut {
+            vf,
+            rec: d,
+            trl: tr,
+            slots: Slots::new(d, enc),
+            enc,
+            lrecl: d.max_len,
+            head_len: head.len(),
+            path,
+            out,
+            pending: Vec::new(),
+            written: 0,
+            keyed: Vec::new(),
+        })
+    }
+
+    /// Data records so far.
+    pub fn count(&self) -> usize {
+        self.written + self.pending.len() + self.keyed.len()
+    }
+
+    pub fn push(&mut self, rec: Flat) -> Result<(), SampleError> {
+        self.pending.push(rec);
+        if self.pending.len() >= batch(self.lrecl) {
+            self.flush_pending()?;
+        }
+        Ok(())
+    }
+
+    /// A record whose place in the file is the order of `key` among the keyed records.
+    pub fn push_keyed(&mut self, key: (Day, usize), rec: Flat) -> Result<(), SampleError> {
+        let mut dst = vec![0u8; self.lrecl];
+        let no = self.keyed.len() + 2;
+        self.encode_into(rec, no, &mut dst)?;
+        self.keyed.push((key, dst));
+        Ok(())
+    }
+
+    /// Encodes one data record (record number `no` for errors) into `dst`.
+    fn encode_into(&self, r: Flat, no: usize, dst: &mut [u8]) -> Result<(), SampleError> {
+        if self
+            .slots
+            .as_ref()
+            .and_then(|s| s.encode(&r, self.enc, dst))
+            .is_some()
+        {
+            return Ok(());
+        }
+        let b = write_record(self.vf, self.rec, self.enc, r, no)?;
+        if b.len() != self.lrecl {
+            return Err(SampleError::Write {
+                file: self.vf.id.to_string(),
                 record: no,
-                field: e.field,
-                message: e.message,
-            })
-    };
-    let lrecl = d.max_len;
-    let count = data.len();
-    let slots = Slots::new(d, enc);
-    let head = write(h, header, 1)?;
-    let body_end = head.len() + count * lrecl;
-    let mut out = Vec::with_capacity(body_end + tr.max_len);
-    out.extend_from_slice(&head);
-    out.resize(body_end, 0);
-    // Records go straight into their place in the file; chunks of records per task keep the
-    // scheduling cheap, and the first error in record order is the one reported.
-    const CHUNK: usize = 512;
-    let errors: Vec<SampleError> = out[head.len()..body_end]
-        .par_chunks_mut(lrecl * CHUNK)
-        .zip(data.into_par_iter().chunks(CHUNK))
-        .enumerate()
-        .filter_map(|(c, (buf, recs))| {
-            for (j, (dst, r)) in buf.chunks_mut(lrecl).zip(recs).enumerate() {
-                if slots
-                    .as_ref()
-                    .and_then(|s| s.encode(&r, enc, dst))
-                    .is_none()
-                {
-                    let no = c * CHUNK + j + 2;
-                    match write(d, r, no) {
-                        Ok(b) if b.len() == lrecl => dst.copy_from_slice(&b),
-                        Ok(b) => {
-                            return Some(SampleError::Write {
-                                file: f.id.to_string(),
-                                record: no,
-                                field: String::new(),
-                                message: format!("{} bytes, not {lrecl}", b.len()),
-                            });
-                        }
-                        Err(e) => return Some(e),
+                field: String::new(),
+                message: format!("{} bytes, not {}", b.len(), self.lrecl),
+            });
+        }
+        dst.copy_from_slice(&b);
+        Ok(())
+    }
+
+    fn flush_pending(&mut self) -> Result<(), SampleError> {
+        let data = std::mem::take(&mut self.pending);
+        let lrecl = self.lrecl;
+        let mut buf = vec![0u8; data.len() * lrecl];
+        // Chunks of records per task keep the scheduling cheap; the first error in record
+        // order is the one reported.
+        const CHUNK: usize = 256;
+        let first = self.written;
+        let this = &*self;
+        let errors: Vec<SampleError> = buf
+            .par_chunks_mut(lrecl * CHUNK)
+            .zip(data.into_par_iter().chunks(CHUNK))
+            .enumerate()
+            .filter_map(|(c, (buf, recs))| {
+                for (j, (dst, r)) in buf.chunks_mut(lrecl).zip(recs).enumerate() {
+                    if let Err(e) = this.encode_into(r, first + c * CHUNK + j + 2, dst) {
+                        return Some(e);
                     }
                 }
-            }
-            None
-        })
-        .collect();
-    if let Some(e) = errors.into_iter().next() {
-        return Err(e);
+                None
+            })
+            .collect();
+        if let Some(e) = errors.into_iter().next() {
+            return Err(e);
+        }
+        self.written += buf.len() / lrecl.max(1);
+        self.out.write_all(&buf).map_err(crate::io(&self.path))
     }
-    out.extend(write(tr, trailer, count + 2)?);
-    Ok((out, count, lrecl))
+
+    /// Writes what is still held; the file then has its header and every data record.
+    pub fn finish(mut self) -> Result<Body<'a>, SampleError> {
+        self.flush_pending()?;
+        let mut keyed = std::mem::take(&mut self.keyed);
+        keyed.sort_by_key(|(k, _)| *k);
+        for (_, b) in &keyed {
+            self.out.write_all(b).map_err(crate::io(&self.path))?;
+        }
+        self.written += keyed.len();
+        drop(keyed);
+        let file = self
+            .out
+            .into_inner()
+            .map_err(|e| crate::io(&self.path)(e.into_error()))?;
+        drop(file);
+        let file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(&self.path)
+            .map_err(crate::io(&self.path))?;
+        Ok(Body {
+            vf: self.vf,
+            rec: self.rec,
+            trl: self.trl,
+            enc: self.enc,
+            lrecl: self.lrecl,
+            head_len: self.head_len,
+            records: self.written,
+            path: self.path,
+            file,
+        })
+    }
+}
+
+/// A data file written up to its last data record: records can still be read back, changed
+/// field by field, or copied to the end (`--faults`) before the trailer is written.
+pub struct Body<'a> {
+    pub vf: &'a VendorFile,
+    rec: &'a RecordLayout,
+    trl: &'a RecordLayout,
+    enc: &'a Encoding,
+    pub lrecl: usize,
+    head_len: usize,
+    /// Data records in the file.
+    pub records: usize,
+    path: PathBuf,
+    file: File,
+}
+
+impl Body<'_> {
+    fn offset(&self, i: usize) -> u64 {
+        (self.head_len + i * self.lrecl) as u64
+    }
+
+    pub fn read_at(&self, at: u64, len: usize) -> Result<Vec<u8>, SampleError> {
+        let mut b = vec![0u8; len];
+        self.file
+            .read_exact_at(&mut b, at)
+            .map_err(crate::io(&self.path))?;
+        Ok(b)
+    }
+
+    pub fn write_at(&self, at: u64, bytes: &[u8]) -> Result<(), SampleError> {
+        self.file
+            .write_all_at(bytes, at)
+            .map_err(crate::io(&self.path))
+    }
+
+    /// The number in field `name` of data record `i` (0 when absent or not a number).
+    pub fn num(&self, i: usize, name: &str) -> Result<i128, SampleError> {
+        let rec = self.read_at(self.offset(i), self.lrecl)?;
+        let mut problems = Vec::new();
+        let v = RecordDecoder::new(self.rec, self.enc, DecodeOptions::default())
+            .decode_value(&rec, &mut problems);
+        Ok(find_value(&v, name)
+            .and_then(Value::as_number)
+            .and_then(|d| d.to_i128())
+            .unwrap_or(0))
+    }
+
+    /// Sets field `name` of data record `i` to `v`: the bytes the record would have had,
+    /// had `v` been its value when it was encoded.
+    pub fn set(&mut self, i: usize, name: &str, v: &Value) -> Result<(), SampleError> {
+        let bad = |message: String| SampleError::Write {
+            file: self.vf.id.to_string(),
+            record: i + 2,
+            field: name.to_string(),
+            message,
+        };
+        let it = self
+            .rec
+            .find(name)
+            .ok_or_else(|| bad("no such field".into()))?;
+        let ItemKind::Field(f) = &it.kind else {
+            return Err(bad("not an elementary field".into()));
+        };
+        let b = parsers::writer::encode_field(&f.codec, v, self.enc).map_err(bad)?;
+        if b.len() != f.codec.size() {
+            return Err(bad(format!("{} bytes, not {}", b.len(), f.codec.size())));
+        }
+        self.write_at(self.offset(i) + it.offset as u64, &b)
+    }
+
+    /// Appends a copy of data record `i`.
+    pub fn push_copy(&mut self, i: usize) -> Result<(), SampleError> {
+        let rec = self.read_at(self.offset(i), self.lrecl)?;
+        self.write_at(self.offset(self.records), &rec)?;
+        self.records += 1;
+        Ok(())
+    }
+
+    /// Writes the trailer after the last data record.
+    pub fn write_trailer(&mut self, trailer: Flat) -> Result<(), SampleError> {
+        let no = self.records + 2;
+        let b = write_record(self.vf, self.trl, self.enc, trailer, no)?;
+        self.write_at(self.offset(self.records), &b)?;
+        self.file
+            .set_len(self.offset(self.records) + b.len() as u64)
+            .map_err(crate::io(&self.path))
+    }
+
+    /// Cuts the file to `len` bytes.
+    pub fn truncate(&mut self, len: u64) -> Result<(), SampleError> {
+        self.file.set_len(len).map_err(crate::io(&self.path))
+    }
+}
+
+/// The first value named `name` anywhere in a decoded record.
+fn find_value<'v>(v: &'v Value, name: &str) -> Option<&'v Value> {
+    match v {
+        Value::Group(g) => g.iter().find_map(|(k, c)| {
+            if k == name {
+                Some(c)
+            } else {
+                find_value(c, name)
+            }
+        }),
+        Value::Array(a) => a.iter().find_map(|c| find_value(c, name)),
+        _ => None,
+    }
+}
+
+/// Encodes a record through RecordWriter (headers, trailers, and what the fast path leaves).
+fn write_record(
+    vf: &VendorFile,
+    rl: &RecordLayout,
+    enc: &Encoding,
+    flat: Flat,
+    no: usize,
+) -> Result<Vec<u8>, SampleError> {
+    let mut m: BTreeMap<String, Value> = flat.into_iter().collect();
+    let v = nest(&rl.items, &mut m);
+    RecordWriter::new(rl, enc)
+        .write(&v)
+        .map_err(|e| SampleError::Write {
+            file: vf.id.to_string(),
+            record: no,
+            field: e.field,
+            message: e.message,
+        })
+}
+
+/// Every vendor file's [`FileOut`], in [`FILES`] order: the sink the records walk fills.
+pub struct DataSink<'a> {
+    pub files: Vec<FileOut<'a>>,
+}
+
+impl crate::records::Sink for DataSink<'_> {
+    fn push(&mut self, file: usize, rec: Flat) -> Result<(), SampleError> {
+        self.files[file].push(rec)
+    }
+    fn push_keyed(&mut self, file: usize, key: (Day, usize), rec: Flat) -> Result<(), SampleError> {
+        self.files[file].push_keyed(key, rec)
+    }
 }
 
 /// Byte offset and length of a field in a file's data record.

@@ -180,131 +180,120 @@ pub fn generate(opts: &Options, progress: &dyn Fn(&str)) -> Result<Manifest, Sam
         Images::All => None,
         Images::Count(n) => Some(n),
     };
-    let built = records::build(&w, &scale, &lists, opts.seed, images_wanted);
+    let enc = files::jef();
+    let parsed = files::FILES
+        .iter()
+        .map(files::Parsed::of)
+        .collect::<Result<Vec<_>, _>>()?;
+    let pfx = |id: &str| id[..3].to_string();
+    // Records are encoded and written while the city is walked, file by file in batches.
+    let mut sink = files::DataSink {
+        files: files::FILES
+            .iter()
+            .zip(&parsed)
+            .map(|(vf, p)| {
+                files::FileOut::create(
+                    vf,
+                    p,
+                    &enc,
+                    out.join(format!("data/{}.DAT", vf.id)),
+                    records::header(&pfx(vf.id), vf.id),
+                )
+            })
+            .collect::<Result<Vec<_>, _>>()?,
+    };
+    let built = records::build(&w, &scale, &lists, opts.seed, images_wanted, &mut sink)?;
 
     progress("files");
-    let enc = files::jef();
     let mut planted: Vec<Fault> = Vec::new();
     let mut entries = Vec::new();
-    let mut data_by_id: Vec<(&'static str, Vec<files::Flat>, files::Flat)> = Vec::new();
-    let pfx = |id: &str| id[..3].to_string();
-    let k01_extra = vec![
-        (
-            "K01-T-GENZAI-CNT".to_string(),
-            files::n(built.current as i128),
-        ),
-        (
-            "K01-T-JOSEKI-CNT".to_string(),
-            files::n(built.closed as i128),
-        ),
-        (
-            "K01-T-KOSEKI-NO-SUM".to_string(),
-            files::n(w.kosekis.iter().map(|k| i128::from(k.no)).sum()),
-        ),
-    ];
-    let k02_extra = vec![(
-        "K02-T-KOSEKI-CNT".to_string(),
-        files::n(w.kosekis.len() as i128),
-    )];
-    let k03_extra = vec![
-        (
-            "K03-T-ZAISEKI-CNT".to_string(),
-            files::n(built.persons_registered as i128),
-        ),
-        (
-            "K03-T-JOSEKI-CNT".to_string(),
-            files::n(built.persons_removed as i128),
-        ),
-        (
-            "K03-T-KOJIN-NO-SUM".to_string(),
-            files::n(
-                w.kosekis
-                    .iter()
-                    .flat_map(|k| &k.members)
-                    .map(|m| i128::from(m.kojin_no))
-                    .sum(),
+    let extras: [files::Flat; 12] = [
+        vec![
+            (
+                "K01-T-GENZAI-CNT".to_string(),
+                files::n(built.current as i128),
             ),
-        ),
+            (
+                "K01-T-JOSEKI-CNT".to_string(),
+                files::n(built.closed as i128),
+            ),
+            (
+                "K01-T-KOSEKI-NO-SUM".to_string(),
+                files::n(w.kosekis.iter().map(|k| i128::from(k.no)).sum()),
+            ),
+        ],
+        vec![(
+            "K02-T-KOSEKI-CNT".to_string(),
+            files::n(w.kosekis.len() as i128),
+        )],
+        vec![
+            (
+                "K03-T-ZAISEKI-CNT".to_string(),
+                files::n(built.persons_registered as i128),
+            ),
+            (
+                "K03-T-JOSEKI-CNT".to_string(),
+                files::n(built.persons_removed as i128),
+            ),
+            (
+                "K03-T-KOJIN-NO-SUM".to_string(),
+                files::n(
+                    w.kosekis
+                        .iter()
+                        .flat_map(|k| &k.members)
+                        .map(|m| i128::from(m.kojin_no))
+                        .sum(),
+                ),
+            ),
+        ],
+        vec![(
+            "K04-T-KOJIN-CNT".to_string(),
+            files::n((built.persons_registered + built.persons_removed) as i128),
+        )],
+        vec![
+            (
+                "K05-T-FUHYO-CNT".to_string(),
+                files::n(built.fuhyo_current as i128),
+            ),
+            (
+                "K05-T-JOFUHYO-CNT".to_string(),
+                files::n(built.fuhyo_closed as i128),
+            ),
+        ],
+        vec![(
+            "K06-T-TESURYO-SUM".to_string(),
+            files::n(built.uketsuke_fee_sum),
+        )],
+        vec![(
+            "K07-T-YUKO-CNT".to_string(),
+            files::n(built.fujuri_active as i128),
+        )],
+        vec![
+            ("K08-T-PAGE-SUM".to_string(), files::n(built.midashi_pages)),
+            (
+                "K08-T-IMAGE-CNT".to_string(),
+                files::n(built.midashi_images as i128),
+            ),
+        ],
+        Vec::new(),
+        Vec::new(),
+        Vec::new(),
+        Vec::new(),
     ];
-    let k04_extra = vec![(
-        "K04-T-KOJIN-CNT".to_string(),
-        files::n((built.persons_registered + built.persons_removed) as i128),
-    )];
-    let k05_extra = vec![
-        (
-            "K05-T-FUHYO-CNT".to_string(),
-            files::n(built.fuhyo_current as i128),
-        ),
-        (
-            "K05-T-JOFUHYO-CNT".to_string(),
-            files::n(built.fuhyo_closed as i128),
-        ),
-    ];
-    let k06_extra = vec![(
-        "K06-T-TESURYO-SUM".to_string(),
-        files::n(built.uketsuke_fee_sum),
-    )];
-    let k07_extra = vec![(
-        "K07-T-YUKO-CNT".to_string(),
-        files::n(built.fujuri_active as i128),
-    )];
-    let k08_extra = vec![
-        ("K08-T-PAGE-SUM".to_string(), files::n(built.midashi_pages)),
-        (
-            "K08-T-IMAGE-CNT".to_string(),
-            files::n(built.midashi_images as i128),
-        ),
-    ];
-    let images = built.images.clone();
-    let records::Built {
-        k01,
-        k02,
-        k03,
-        k04,
-        k05,
-        k06,
-        k07,
-        k08,
-        k09,
-        k10,
-        k11,
-        k12,
-        ..
-    } = built;
-    data_by_id.push(("K01KOSEKI", k01, k01_extra));
-    data_by_id.push(("K02KJIKO", k02, k02_extra));
-    data_by_id.push(("K03KOJIN", k03, k03_extra));
-    data_by_id.push(("K04MIBUN", k04, k04_extra));
-    data_by_id.push(("K05FUHYO", k05, k05_extra));
-    data_by_id.push(("K06UKETK", k06, k06_extra));
-    data_by_id.push(("K07FUJRI", k07, k07_extra));
-    data_by_id.push(("K08MIDAS", k08, k08_extra));
-    data_by_id.push(("K09TOKEI", k09, Vec::new()));
-    data_by_id.push(("K10JOTAI", k10, Vec::new()));
-    data_by_id.push(("K11SKBFG", k11, Vec::new()));
-    data_by_id.push(("K12RENKE", k12, Vec::new()));
+    let images = built.images;
     let mut fault_rng = rng::Rng::new(opts.seed, 9);
-    for (id, mut data, extra) in data_by_id {
-        let vf = files::FILES
-            .iter()
-            .find(|f| f.id == id)
-            .ok_or_else(|| SampleError::Layout(id.to_string()))?;
-        let p = pfx(id);
+    for (fo, extra) in sink.files.into_iter().zip(extras) {
+        let mut body = fo.finish()?;
+        let vf = body.vf;
+        let id = vf.id;
         if opts.faults {
-            faults::before_encoding(id, &mut data, &mut fault_rng, &mut planted);
+            faults::before_encoding(&mut body, &mut fault_rng, &mut planted)?;
         }
-        let count = data.len();
-        let (mut bytes, records, lrecl) = files::encode_file(
-            vf,
-            &enc,
-            records::header(&p, id),
-            data,
-            records::trailer(&p, id, count, extra),
-        )?;
+        let records = body.records;
+        body.write_trailer(records::trailer(&pfx(id), id, records, extra))?;
         if opts.faults {
-            faults::after_encoding(vf, &mut bytes, lrecl, records, &mut fault_rng, &mut planted);
+            faults::after_encoding(&mut body, &mut fault_rng, &mut planted)?;
         }
-        write(&out.join(format!("data/{id}.DAT")), &bytes)?;
         write(
             &out.join(format!("layout/{id}.cpy")),
             vf.copybook.as_bytes(),
@@ -314,7 +303,7 @@ pub fn generate(opts: &Options, progress: &dyn Fn(&str)) -> Result<Manifest, Sam
             layout: format!("layout/{id}.cpy"),
             encoding: "jef".into(),
             records,
-            lrecl,
+            lrecl: body.lrecl,
         });
     }
     write(

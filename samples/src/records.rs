@@ -1,7 +1,8 @@
 //! From the world to each file's records (as named values).
 
+use crate::SampleError;
 use crate::day::{self, Day};
-use crate::files::{Flat, n, t};
+use crate::files::{Flat, K01, K02, K03, K04, K05, K06, K07, K08, K09, K10, K11, K12, n, t};
 use crate::lists::{self, Lists};
 use crate::rng::Rng;
 use crate::world::{self, CITY_LG, Fact, KFact, Koseki, Member, Scale, World};
@@ -69,6 +70,15 @@ fn todoke_after(d: Day, k: u32) -> Day {
     d + 3 + (k % 11) as Day
 }
 
+/// The 届出日 of the 身分事項 a fact renders as.
+fn todoke_of(m: &Member, fact: &Fact) -> Day {
+    match fact {
+        Fact::Birth { date, .. } => todoke_after(*date, m.kojin_no),
+        Fact::Death { date, .. } => todoke_after(*date, m.kojin_no) - 2,
+        other => other.date(),
+    }
+}
+
 pub fn mibun(m: &Member) -> Vec<Jiko> {
     let mut out = Vec::new();
     for fact in &m.facts {
@@ -79,7 +89,7 @@ pub fn mibun(m: &Member) -> Vec<Jiko> {
                 filer,
                 sent,
             } => {
-                let td = todoke_after(*date, m.kojin_no);
+                let td = todoke_of(m, fact);
                 let mut items = vec![
                     (1, day::kanji(*date)),
                     (2, place.clone()),
@@ -188,7 +198,7 @@ pub fn mibun(m: &Member) -> Vec<Jiko> {
                 place,
                 filer,
             } => {
-                let td = todoke_after(*date, m.kojin_no) - 2;
+                let td = todoke_of(m, fact);
                 let ampm = if *hour < 12 { "午前" } else { "午後" };
                 let h = if *hour < 12 { *hour } else { *hour - 12 };
                 Jiko {
@@ -323,19 +333,16 @@ fn komoku_value(prefix: &str, items: &[(u16, String)]) -> parsers::Value {
 /// Uketsuke numbers by (kojin_no, jiko index): assigned when records are built.
 pub type UketsukeKey = (u32, usize);
 
+/// Where records go, file by file (`file` is an index into [`crate::files::FILES`]).
+pub trait Sink {
+    fn push(&mut self, file: usize, rec: Flat) -> Result<(), SampleError>;
+    /// A record placed by `key` order among the file's keyed records (the 受付帳 in receipt
+    /// order), after its other records.
+    fn push_keyed(&mut self, file: usize, key: (Day, usize), rec: Flat) -> Result<(), SampleError>;
+}
+
+/// What the walk counted (for trailers and the manifest); the records went to the [`Sink`].
 pub struct Built {
-    pub k01: Vec<Flat>,
-    pub k02: Vec<Flat>,
-    pub k03: Vec<Flat>,
-    pub k04: Vec<Flat>,
-    pub k05: Vec<Flat>,
-    pub k06: Vec<Flat>,
-    pub k07: Vec<Flat>,
-    pub k08: Vec<Flat>,
-    pub k09: Vec<Flat>,
-    pub k10: Vec<Flat>,
-    pub k11: Vec<Flat>,
-    pub k12: Vec<Flat>,
     pub persons_registered: usize,
     pub persons_removed: usize,
     pub current: usize,
@@ -420,21 +427,10 @@ pub fn build(
     lists: &Lists,
     seed: u64,
     images_wanted: Option<usize>,
-) -> Built {
+    sink: &mut dyn Sink,
+) -> Result<Built, SampleError> {
     let mut rng = Rng::new(seed, 2);
     let mut b = Built {
-        k01: Vec::new(),
-        k02: Vec::new(),
-        k03: Vec::new(),
-        k04: Vec::new(),
-        k05: Vec::new(),
-        k06: Vec::new(),
-        k07: Vec::new(),
-        k08: Vec::new(),
-        k09: Vec::new(),
-        k10: Vec::new(),
-        k11: Vec::new(),
-        k12: Vec::new(),
         persons_registered: 0,
         persons_removed: 0,
         current: 0,
@@ -448,7 +444,49 @@ pub fn build(
         fujuri_active: 0,
     };
     let window_start = day::from_ymd(2021, 10, 1);
-    let mut uketsuke: Vec<(Day, Flat)> = Vec::new();
+
+    // 受付帳: this city's 届出 for its own 本籍人 (in walk order), then 非本籍人 up to the
+    // yearly volume. Their numbers (by 年度, in receipt order) are fixed before any record is
+    // written, so 身分事項 rows carry them as they are made.
+    let quota = scale.uketsuke_per_year * scale.uketsuke_years;
+    let mut days: Vec<Day> = w
+        .kosekis
+        .iter()
+        .flat_map(|k| &k.members)
+        .flat_map(|m| {
+            m.facts
+                .iter()
+                .filter(|f| !matches!(f, Fact::Furigana { .. }))
+                .map(move |f| todoke_of(m, f))
+        })
+        .filter(|td| *td >= window_start && *td <= world::kijun())
+        .collect();
+    let city_uketsuke = days.len();
+    let mut outside = Outsiders::new(seed, quota.saturating_sub(city_uketsuke), window_start);
+    while let Some((td, _, _)) = outside.next(lists) {
+        days.push(td);
+    }
+    let mut order: Vec<usize> = (0..days.len()).collect();
+    order.sort_by_key(|&i| (days[i], i));
+    let mut number_of = vec![(0i128, 0i128); days.len()];
+    let mut per_nendo: std::collections::BTreeMap<i32, i128> = std::collections::BTreeMap::new();
+    for &i in &order {
+        let ny = nendo(days[i]);
+        let c = per_nendo.entry(ny).or_insert(0);
+        *c += 1;
+        number_of[i] = (i128::from(ny), *c);
+    }
+    drop(order);
+    drop(days);
+    let mut uketsuke_seen = 0usize;
+    let mut k12_count = 0i128;
+    let mut fee = 0i128;
+    let mut monthly: std::collections::BTreeMap<(u32, &'static str, bool), i128> =
+        std::collections::BTreeMap::new();
+    let mut count_month = |td: Day, kind: &'static str, own: bool| {
+        let (y, m, _) = day::ymd(td);
+        *monthly.entry((y as u32 * 100 + m, kind, own)).or_insert(0) += 1;
+    };
 
     // 見出し numbers for 平成改製原 of 改製 戸籍 come first.
     let mut midashi_no: u64 = 1_000_000_000;
@@ -546,7 +584,7 @@ pub fn build(
         date(&mut r, "K01-HENSEI-DATE", Some(k.hensei));
         date(&mut r, "K01-KAISEI-DATE", k.kaisei);
         date(&mut r, "K01-JOSEKI-DATE", k.joseki.map(|j| j.1));
-        b.k01.push(r);
+        sink.push(K01, r)?;
 
         for (si, j) in kj.iter().enumerate() {
             for (eda, chunk) in komoku("K02", &j.items, 5) {
@@ -561,7 +599,7 @@ pub fn build(
                     f("K02-MASSHO-FLG", t("0")),
                 ];
                 date(&mut r, "K02-JIKO-DATE", Some(j.date));
-                b.k02.push(r);
+                sink.push(K02, r)?;
             }
         }
 
@@ -678,7 +716,7 @@ pub fn build(
                     m.entry.1
                 }),
             );
-            b.k03.push(r);
+            sink.push(K03, r)?;
 
             for (si, j) in js.iter().enumerate() {
                 // 届出 received here in the 受付帳 window.
@@ -745,9 +783,14 @@ pub fn build(
                             t(["1", "2", "2", "3", "4"][(m.kojin_no % 5) as usize]),
                         ),
                     ];
-                    let _ = &mut row;
-                    uk = (i128::from(nendo(td)), -1);
-                    uketsuke.push((td, row));
+                    let u = uketsuke_seen;
+                    uketsuke_seen += 1;
+                    let (ny, no) = number_of[u];
+                    row.insert(1, f("K06-UKETSUKE-NENDO", n(ny)));
+                    row.insert(2, f("K06-UKETSUKE-NO", n(no)));
+                    count_month(td, todoke_code(j.kind), true);
+                    sink.push_keyed(K06, (td, u), row)?;
+                    uk = (ny, no);
                 }
                 for (eda, chunk) in komoku("K04", &j.items, 10) {
                     let mut r = vec![
@@ -759,14 +802,7 @@ pub fn build(
                         f("K04-EDA-NO", n(eda as i128)),
                         f("K04-JIKO-SHUBETSU-CD", t(j.kind)),
                         f("K04-UKETSUKE-NENDO", n(uk.0)),
-                        f(
-                            "K04-UKETSUKE-NO",
-                            n(if uk.1 < 0 {
-                                -(uketsuke.len() as i128)
-                            } else {
-                                0
-                            }),
-                        ),
+                        f("K04-UKETSUKE-NO", n(uk.1)),
                         f("K04-IKI-KBN", t(m.iki.to_string())),
                         f("K04-KOMOKU-SU", n(chunk.len() as i128)),
                         f("K04-KOMOKU", komoku_value("K04", &chunk)),
@@ -782,7 +818,7 @@ pub fn build(
                     ];
                     date(&mut r, "K04-JIKEN-DATE", Some(j.date));
                     date(&mut r, "K04-TODOKE-DATE", j.todoke);
-                    b.k04.push(r);
+                    sink.push(K04, r)?;
                 }
             }
 
@@ -839,7 +875,7 @@ pub fn build(
                 date(&mut r, "K05-SHOJO-DATE", row.shojo.map(|s| s.0));
                 date(&mut r, "K05-BIRTH-DATE", since_2022.then_some(m.birth));
                 date(&mut r, "K05-ZAIGAI-DATE", row.zaigai.map(|z| z.1));
-                b.k05.push(r);
+                sink.push(K05, r)?;
             }
 
             // 個人状態.
@@ -854,37 +890,40 @@ pub fn build(
             } else {
                 "2"
             };
-            b.k10.push(vec![
-                f("K10-REC-KBN", t("2")),
-                f("K10-KOJIN-NO", n(i128::from(m.kojin_no))),
-                f("K10-KOSEKI-NO", n(i128::from(k.no))),
-                f("K10-KISAI-JUN", n(mi as i128 + 1)),
-                f("K10-JOTAI-KBN", t(jotai)),
-                f("K10-SHIEN-SOCHI-FLG", t(if m.shien { "1" } else { "0" })),
-                f(
-                    "K10-SHIEN-KIGEN-YMD",
-                    n(if m.shien {
-                        i128::from(day::yyyymmdd(world::kijun() + 200))
-                    } else {
-                        0
-                    }),
-                ),
-                f("K10-FURIGANA-JOTAI-CD", t(m.furigana_kbn.to_string())),
-                f(
-                    "K10-FURIGANA-HENKO-KA",
-                    t(if m.furigana_kbn == 3 { "1" } else { "0" }),
-                ),
-                f("K10-KOIKI-SEIGEN-FLG", t(if m.shien { "1" } else { "0" })),
-                f("K10-GAIJI-SU", n(gaiji as i128)),
-                f(
-                    "K10-KOSHIN-NICHIJI",
-                    n(
-                        i128::from(day::yyyymmdd(world::kijun() - (m.kojin_no % 900) as Day))
-                            * 1_000_000
-                            + 173_000,
+            sink.push(
+                K10,
+                vec![
+                    f("K10-REC-KBN", t("2")),
+                    f("K10-KOJIN-NO", n(i128::from(m.kojin_no))),
+                    f("K10-KOSEKI-NO", n(i128::from(k.no))),
+                    f("K10-KISAI-JUN", n(mi as i128 + 1)),
+                    f("K10-JOTAI-KBN", t(jotai)),
+                    f("K10-SHIEN-SOCHI-FLG", t(if m.shien { "1" } else { "0" })),
+                    f(
+                        "K10-SHIEN-KIGEN-YMD",
+                        n(if m.shien {
+                            i128::from(day::yyyymmdd(world::kijun() + 200))
+                        } else {
+                            0
+                        }),
                     ),
-                ),
-            ]);
+                    f("K10-FURIGANA-JOTAI-CD", t(m.furigana_kbn.to_string())),
+                    f(
+                        "K10-FURIGANA-HENKO-KA",
+                        t(if m.furigana_kbn == 3 { "1" } else { "0" }),
+                    ),
+                    f("K10-KOIKI-SEIGEN-FLG", t(if m.shien { "1" } else { "0" })),
+                    f("K10-GAIJI-SU", n(gaiji as i128)),
+                    f(
+                        "K10-KOSHIN-NICHIJI",
+                        n(
+                            i128::from(day::yyyymmdd(world::kijun() - (m.kojin_no % 900) as Day))
+                                * 1_000_000
+                                + 173_000,
+                        ),
+                    ),
+                ],
+            )?;
 
             // 識別符号 (persons in current 戸籍) and 事務内連携.
             if registered {
@@ -898,35 +937,38 @@ pub fn build(
                         u64::from(m.kojin_no) * 7919 % 1_000_000_000_000_000
                     )
                 });
-                b.k11.push(vec![
-                    f("K11-REC-KBN", t("2")),
-                    f("K11-KOJIN-NO", n(i128::from(m.kojin_no))),
-                    f("K11-KOSEKI-NO", n(i128::from(k.no))),
-                    f("K11-KISAI-JUN", n(mi as i128 + 1)),
-                    f("K11-RENKEI-FUGO", t(fugo)),
-                    f("K11-DENSHI-FUGO", t(denshi.clone().unwrap_or_default())),
-                    f(
-                        "K11-HAKKO-YMD",
-                        n(if denshi.is_some() {
-                            i128::from(day::yyyymmdd(world::kijun() - 40))
-                        } else {
-                            0
-                        }),
-                    ),
-                    f(
-                        "K11-YUKO-KIGEN-YMD",
-                        n(if denshi.is_some() {
-                            i128::from(day::yyyymmdd(world::kijun() + 50))
-                        } else {
-                            0
-                        }),
-                    ),
-                    f(
-                        "K11-FUKUHON-YMD",
-                        n(i128::from(day::yyyymmdd(world::kijun()))),
-                    ),
-                    f("K11-RENKEI-JOTAI-CD", t("1")),
-                ]);
+                sink.push(
+                    K11,
+                    vec![
+                        f("K11-REC-KBN", t("2")),
+                        f("K11-KOJIN-NO", n(i128::from(m.kojin_no))),
+                        f("K11-KOSEKI-NO", n(i128::from(k.no))),
+                        f("K11-KISAI-JUN", n(mi as i128 + 1)),
+                        f("K11-RENKEI-FUGO", t(fugo)),
+                        f("K11-DENSHI-FUGO", t(denshi.clone().unwrap_or_default())),
+                        f(
+                            "K11-HAKKO-YMD",
+                            n(if denshi.is_some() {
+                                i128::from(day::yyyymmdd(world::kijun() - 40))
+                            } else {
+                                0
+                            }),
+                        ),
+                        f(
+                            "K11-YUKO-KIGEN-YMD",
+                            n(if denshi.is_some() {
+                                i128::from(day::yyyymmdd(world::kijun() + 50))
+                            } else {
+                                0
+                            }),
+                        ),
+                        f(
+                            "K11-FUKUHON-YMD",
+                            n(i128::from(day::yyyymmdd(world::kijun()))),
+                        ),
+                        f("K11-RENKEI-JOTAI-CD", t("1")),
+                    ],
+                )?;
                 if let Some(code) = jumin {
                     let lg = m.fuhyo.last().map_or(0, |f| f.lg);
                     for (kind, d) in [
@@ -938,151 +980,49 @@ pub fn build(
                                 .map_or(world::kijun(), |f| f.jutei.max(day::from_ymd(2003, 3, 1))),
                         ),
                     ] {
-                        let seq = b.k12.len() as i128 + 1;
-                        b.k12.push(vec![
-                            f("K12-REC-KBN", t("2")),
-                            f("K12-RENKEI-SEQ", n(seq)),
-                            f("K12-KOJIN-NO", n(i128::from(m.kojin_no))),
-                            f(
-                                "K12-ATENA-NO",
-                                n(if lg == CITY_LG {
-                                    100_000_000_000_000 + i128::from(m.kojin_no)
-                                } else {
-                                    0
-                                }),
-                            ),
-                            f("K12-JUMINHYO-CD", n(i128::from(code))),
-                            f("K12-JUSHOCHI-LG-CD", n(i128::from(lg))),
-                            f("K12-RENKEI-SHUBETSU-CD", t(kind)),
-                            f("K12-RENKEI-YMD", n(i128::from(day::yyyymmdd(d)))),
-                            f("K12-SHORI-KEKKA-CD", t("0")),
-                        ]);
+                        k12_count += 1;
+                        let seq = k12_count;
+                        sink.push(
+                            K12,
+                            vec![
+                                f("K12-REC-KBN", t("2")),
+                                f("K12-RENKEI-SEQ", n(seq)),
+                                f("K12-KOJIN-NO", n(i128::from(m.kojin_no))),
+                                f(
+                                    "K12-ATENA-NO",
+                                    n(if lg == CITY_LG {
+                                        100_000_000_000_000 + i128::from(m.kojin_no)
+                                    } else {
+                                        0
+                                    }),
+                                ),
+                                f("K12-JUMINHYO-CD", n(i128::from(code))),
+                                f("K12-JUSHOCHI-LG-CD", n(i128::from(lg))),
+                                f("K12-RENKEI-SHUBETSU-CD", t(kind)),
+                                f("K12-RENKEI-YMD", n(i128::from(day::yyyymmdd(d)))),
+                                f("K12-SHORI-KEKKA-CD", t("0")),
+                            ],
+                        )?;
                     }
                 }
             }
         }
     }
 
-    // 受付帳: this city's 届出 for its own 本籍人, then 非本籍人 up to the yearly volume.
-    let quota = scale.uketsuke_per_year * scale.uketsuke_years;
-    let mut extra_rng = Rng::new(seed, 3);
-    let mut outsiders = quota.saturating_sub(uketsuke.len());
-    let span = world::kijun() - window_start;
-    while outsiders > 0 {
-        outsiders -= 1;
-        let td = window_start + extra_rng.below(span as usize) as Day;
-        let s = lists.surname(&mut extra_rng);
-        let (uji, _) = (s.kanji.clone(), s.kana.clone());
-        let sex = 1 + extra_rng.below(2) as u8;
-        let g = lists.given_name(&mut extra_rng, sex, 1990);
-        let mei = g.kanji.clone();
-        let kind = ["01", "01", "02", "02", "02", "03", "04", "08", "20"][extra_rng.below(9)];
-        let c = lists.city(&mut extra_rng);
-        let honseki = format!(
-            "{}{}本町{}番地",
-            c.pref,
-            c.name,
-            day::zen(extra_rng.range(1, 900))
-        );
-        let lg = c.lg;
-        uketsuke.push((
-            td,
-            vec![
-                f("K06-REC-KBN", t("2")),
-                f("K06-UKETSUKE-YMD", n(i128::from(day::yyyymmdd(td)))),
-                f(
-                    "K06-UKETSUKE-HM",
-                    n(i128::from(
-                        900 + extra_rng.below(8) as u32 * 100 + extra_rng.below(6) as u32 * 10,
-                    )),
-                ),
-                f("K06-TODOKE-SHUBETSU-CD", t(kind)),
-                f("K06-HONSEKI-KBN", t("2")),
-                f("K06-HONNIN-UJI", t(uji.clone())),
-                f("K06-HONNIN-MEI", t(mei)),
-                f(
-                    "K06-TODOKENIN-SHIKAKU-CD",
-                    t(["01", "02", "06"][extra_rng.below(3)]),
-                ),
-                f("K06-TODOKENIN-UJI", t(uji)),
-                f(
-                    "K06-TODOKENIN-MEI",
-                    t(lists.given_name(&mut extra_rng, 1, 1960).kanji.clone()),
-                ),
-                f("K06-HONSEKI-HYOJI", t(clip(&honseki, 40))),
-                f("K06-KOSEKI-NO", n(0)),
-                f(
-                    "K06-SHORI-JOKYO-CD",
-                    t(if extra_rng.chance(0.01) { "2" } else { "5" }),
-                ),
-                f("K06-KESSAI-YMD", n(i128::from(day::yyyymmdd(td + 1)))),
-                f("K06-SOFU-KBN", t("2")),
-                f("K06-SOFU-LG-CD", n(i128::from(lg))),
-                f("K06-TESURYO", n(if kind == "20" { 350 } else { 0 })),
-                f(
-                    "K06-TODOKESHO-ID",
-                    t(if td >= day::from_ymd(2024, 3, 1) {
-                        format!("T{:019}", 9_000_000_000_000u64 + outsiders as u64)
-                    } else {
-                        String::new()
-                    }),
-                ),
-                f("K06-HONNIN-KAKUNIN-CD", t("2")),
-            ],
-        ));
-    }
-    // Number them by 年度 in receipt order; K04 rows refer to them by their index.
-    let mut order: Vec<usize> = (0..uketsuke.len()).collect();
-    order.sort_by_key(|&i| (uketsuke[i].0, i));
-    let mut number_of = vec![(0i128, 0i128); uketsuke.len()];
-    let mut per_nendo: std::collections::BTreeMap<i32, i128> = std::collections::BTreeMap::new();
-    let mut fee = 0i128;
-    let mut monthly: std::collections::BTreeMap<(u32, String, bool), i128> =
-        std::collections::BTreeMap::new();
-    for &i in &order {
-        let (td, row) = &uketsuke[i];
-        let ny = nendo(*td);
-        let c = per_nendo.entry(ny).or_insert(0);
-        *c += 1;
-        number_of[i] = (i128::from(ny), *c);
-        let mut r = row.clone();
-        r.insert(1, f("K06-UKETSUKE-NENDO", n(i128::from(ny))));
-        r.insert(2, f("K06-UKETSUKE-NO", n(*c)));
-        if let Some((_, parsers::Value::Number(d))) = r.iter().find(|(k, _)| k == "K06-TESURYO") {
-            fee += d.to_i128().unwrap_or(0);
+    let mut outside = Outsiders::new(seed, quota.saturating_sub(city_uketsuke), window_start);
+    let mut u = city_uketsuke;
+    while let Some((td, kind, mut row)) = outside.next(lists) {
+        let (ny, no) = number_of[u];
+        row.insert(1, f("K06-UKETSUKE-NENDO", n(ny)));
+        row.insert(2, f("K06-UKETSUKE-NO", n(no)));
+        if kind == "20" {
+            fee += OUTSIDER_FEE;
         }
-        let kind = r
-            .iter()
-            .find(|(k, _)| k == "K06-TODOKE-SHUBETSU-CD")
-            .and_then(|(_, v)| v.as_text().map(str::to_string))
-            .unwrap_or_default();
-        let own = r
-            .iter()
-            .any(|(k, v)| k == "K06-HONSEKI-KBN" && v.as_text() == Some("1"));
-        let (y, m, _) = day::ymd(*td);
-        *monthly.entry((y as u32 * 100 + m, kind, own)).or_insert(0) += 1;
-        b.k06.push(r);
+        count_month(td, kind, false);
+        sink.push_keyed(K06, (td, u), row)?;
+        u += 1;
     }
     b.uketsuke_fee_sum = fee;
-    for r in b.k04.iter_mut() {
-        let idx = r
-            .iter()
-            .find(|(k, _)| k == "K04-UKETSUKE-NO")
-            .and_then(|(_, v)| v.as_number())
-            .and_then(|d| d.to_i128())
-            .unwrap_or(0);
-        if idx < 0 {
-            let (ny, no) = number_of[(-idx - 1) as usize];
-            for (k, v) in r.iter_mut() {
-                if k == "K04-UKETSUKE-NO" {
-                    *v = n(no);
-                }
-                if k == "K04-UKETSUKE-NENDO" {
-                    *v = n(ny);
-                }
-            }
-        }
-    }
 
     // 統計: monthly counts by 届出種別 and the month-end stock.
     let mut months: Vec<u32> = monthly.keys().map(|k| k.0).collect();
@@ -1090,7 +1030,7 @@ pub fn build(
     let mut kinds: std::collections::BTreeMap<(u32, String), (i128, i128)> =
         std::collections::BTreeMap::new();
     for ((ym, kind, own), c) in &monthly {
-        let e = kinds.entry((*ym, kind.clone())).or_insert((0, 0));
+        let e = kinds.entry((*ym, kind.to_string())).or_insert((0, 0));
         if *own {
             e.0 += c;
         } else {
@@ -1103,27 +1043,33 @@ pub fn build(
             kinds.range((*ym, String::new())..(*ym + 1, String::new()))
         {
             let _ = m2;
-            b.k09.push(vec![
-                f("K09-REC-KBN", t("2")),
-                f("K09-NENGETSU", n(i128::from(*ym))),
-                f("K09-TOKEI-KBN", t("A")),
-                f("K09-TODOKE-SHUBETSU-CD", t(kind.clone())),
-                f("K09-HONSEKININ-KENSU", n(*own)),
-                f("K09-HIHONSEKININ-KENSU", n(*other)),
-            ]);
+            sink.push(
+                K09,
+                vec![
+                    f("K09-REC-KBN", t("2")),
+                    f("K09-NENGETSU", n(i128::from(*ym))),
+                    f("K09-TOKEI-KBN", t("A")),
+                    f("K09-TODOKE-SHUBETSU-CD", t(kind.clone())),
+                    f("K09-HONSEKININ-KENSU", n(*own)),
+                    f("K09-HIHONSEKININ-KENSU", n(*other)),
+                ],
+            )?;
         }
         let back = nm - 1 - i as i128;
-        b.k09.push(vec![
-            f("K09-REC-KBN", t("2")),
-            f("K09-NENGETSU", n(i128::from(*ym))),
-            f("K09-TOKEI-KBN", t("B")),
-            f("K09-KOSEKI-SU", n(b.current as i128 - back * 3)),
-            f(
-                "K09-ZAISEKISHA-SU",
-                n(b.persons_registered as i128 + back * 25),
-            ),
-            f("K09-JOSEKI-SU", n(b.closed as i128 - back * 9)),
-        ]);
+        sink.push(
+            K09,
+            vec![
+                f("K09-REC-KBN", t("2")),
+                f("K09-NENGETSU", n(i128::from(*ym))),
+                f("K09-TOKEI-KBN", t("B")),
+                f("K09-KOSEKI-SU", n(b.current as i128 - back * 3)),
+                f(
+                    "K09-ZAISEKISHA-SU",
+                    n(b.persons_registered as i128 + back * 25),
+                ),
+                f("K09-JOSEKI-SU", n(b.closed as i128 - back * 9)),
+            ],
+        )?;
     }
 
     // 不受理申出: a few adults in current 戸籍.
@@ -1157,14 +1103,29 @@ pub fn build(
                 date(&mut r, "K07-MOUSHIDE-DATE", Some(d));
                 date(&mut r, "K07-BIRTH-DATE", Some(m.birth));
                 date(&mut r, "K07-TORISAGE-DATE", (state != "1").then(|| d + 100));
-                b.k07.push(r);
+                sink.push(K07, r)?;
             }
         }
     }
 
     // 見出し of image-only registers: 昭和改製原, 平成改製原, paper 除籍.
     let mut mrng = Rng::new(seed, 5);
-    let mut all: Vec<ImageRegister> = Vec::new();
+    // Which registers get images: spread over the three kinds.
+    let all = scale.midashi.iter().sum::<usize>();
+    let want = images_wanted.unwrap_or(all).min(all);
+    let step = all.checked_div(want).map_or(usize::MAX, |s| s.max(1));
+    let mut chosen = std::collections::BTreeSet::new();
+    let mut i = 0;
+    while chosen.len() < want && i < all {
+        chosen.insert(i);
+        i += step;
+    }
+    let mut j = 0;
+    while chosen.len() < want {
+        chosen.insert(j);
+        j += 1;
+    }
+    let mut gi = 0usize;
     for kind in [1u8, 2, 3] {
         let total = scale.midashi[usize::from(kind) - 1];
         for i in 0..total {
@@ -1226,53 +1187,129 @@ pub fn build(
             ];
             date(&mut r, "K08-HENSEI-DATE", Some(hensei));
             date(&mut r, "K08-SHOJO-DATE", Some(shojo));
-            b.k08.push(r);
-            all.push(ImageRegister {
-                midashi: no,
-                kind,
-                file,
-                pages,
-                honseki,
-                hittosha,
-                hensei,
-                shojo,
-                members: Vec::new(),
-            });
-        }
-    }
-    // Which registers get images: spread over the three kinds.
-    let want = images_wanted.unwrap_or(all.len()).min(all.len());
-    let step = all.len().checked_div(want).map_or(usize::MAX, |s| s.max(1));
-    let mut chosen = std::collections::BTreeSet::new();
-    let mut i = 0;
-    while chosen.len() < want && i < all.len() {
-        chosen.insert(i);
-        i += step;
-    }
-    let mut j = 0;
-    while chosen.len() < want {
-        chosen.insert(j);
-        j += 1;
-    }
-    for (i, r) in b.k08.iter_mut().enumerate() {
-        let has = chosen.contains(&i);
-        r.push(f("K08-IMAGE-UMU", t(if has { "1" } else { "0" })));
-        if has {
-            let mut reg = all[i].clone();
-            let mut prng = Rng::new(seed, 0x1A6E_0000 + i as u64);
-            for _ in 0..(2 + prng.below(5)) {
-                let sex = 1 + prng.below(2) as u8;
-                let by = day::year(reg.hensei) - 30 + prng.below(40) as i32;
-                let g = lists.given_name(&mut prng, sex, by).kanji.clone();
-                reg.members.push((
-                    g,
-                    day::from_ymd(by, 1 + prng.below(12) as u32, 1 + prng.below(28) as u32),
-                    if sex == 1 { "男".into() } else { "女".into() },
-                ));
+            let has = chosen.contains(&gi);
+            r.push(f("K08-IMAGE-UMU", t(if has { "1" } else { "0" })));
+            sink.push(K08, r)?;
+            if has {
+                let mut reg = ImageRegister {
+                    midashi: no,
+                    kind,
+                    file,
+                    pages,
+                    honseki,
+                    hittosha,
+                    hensei,
+                    shojo,
+                    members: Vec::new(),
+                };
+                let mut prng = Rng::new(seed, 0x1A6E_0000 + gi as u64);
+                for _ in 0..(2 + prng.below(5)) {
+                    let sex = 1 + prng.below(2) as u8;
+                    let by = day::year(reg.hensei) - 30 + prng.below(40) as i32;
+                    let g = lists.given_name(&mut prng, sex, by).kanji.clone();
+                    reg.members.push((
+                        g,
+                        day::from_ymd(by, 1 + prng.below(12) as u32, 1 + prng.below(28) as u32),
+                        if sex == 1 { "男".into() } else { "女".into() },
+                    ));
+                }
+                b.images.push(reg);
             }
-            b.images.push(reg);
+            gi += 1;
         }
     }
     b.midashi_images = b.images.len();
-    b
+    Ok(b)
+}
+
+/// Fee of a 戸籍証明 request (届出種別 20) by a 非本籍人.
+const OUTSIDER_FEE: i128 = 350;
+
+/// 受付帳 rows of 非本籍人, drawn from their own stream: the same rows each time it is run.
+struct Outsiders {
+    rng: Rng,
+    left: usize,
+    window_start: Day,
+}
+
+impl Outsiders {
+    fn new(seed: u64, count: usize, window_start: Day) -> Outsiders {
+        Outsiders {
+            rng: Rng::new(seed, 3),
+            left: count,
+            window_start,
+        }
+    }
+
+    /// The next row: (受付日, 届出種別, the row without its 年度 and number).
+    fn next(&mut self, lists: &Lists) -> Option<(Day, &'static str, Flat)> {
+        if self.left == 0 {
+            return None;
+        }
+        self.left -= 1;
+        let outsiders = self.left;
+        let extra_rng = &mut self.rng;
+        let span = world::kijun() - self.window_start;
+        let td = self.window_start + extra_rng.below(span as usize) as Day;
+        let s = lists.surname(extra_rng);
+        let (uji, _) = (s.kanji.clone(), s.kana.clone());
+        let sex = 1 + extra_rng.below(2) as u8;
+        let g = lists.given_name(extra_rng, sex, 1990);
+        let mei = g.kanji.clone();
+        let kind = ["01", "01", "02", "02", "02", "03", "04", "08", "20"][extra_rng.below(9)];
+        let c = lists.city(extra_rng);
+        let honseki = format!(
+            "{}{}本町{}番地",
+            c.pref,
+            c.name,
+            day::zen(extra_rng.range(1, 900))
+        );
+        let lg = c.lg;
+        let row = vec![
+            f("K06-REC-KBN", t("2")),
+            f("K06-UKETSUKE-YMD", n(i128::from(day::yyyymmdd(td)))),
+            f(
+                "K06-UKETSUKE-HM",
+                n(i128::from(
+                    900 + extra_rng.below(8) as u32 * 100 + extra_rng.below(6) as u32 * 10,
+                )),
+            ),
+            f("K06-TODOKE-SHUBETSU-CD", t(kind)),
+            f("K06-HONSEKI-KBN", t("2")),
+            f("K06-HONNIN-UJI", t(uji.clone())),
+            f("K06-HONNIN-MEI", t(mei)),
+            f(
+                "K06-TODOKENIN-SHIKAKU-CD",
+                t(["01", "02", "06"][extra_rng.below(3)]),
+            ),
+            f("K06-TODOKENIN-UJI", t(uji)),
+            f(
+                "K06-TODOKENIN-MEI",
+                t(lists.given_name(extra_rng, 1, 1960).kanji.clone()),
+            ),
+            f("K06-HONSEKI-HYOJI", t(clip(&honseki, 40))),
+            f("K06-KOSEKI-NO", n(0)),
+            f(
+                "K06-SHORI-JOKYO-CD",
+                t(if extra_rng.chance(0.01) { "2" } else { "5" }),
+            ),
+            f("K06-KESSAI-YMD", n(i128::from(day::yyyymmdd(td + 1)))),
+            f("K06-SOFU-KBN", t("2")),
+            f("K06-SOFU-LG-CD", n(i128::from(lg))),
+            f(
+                "K06-TESURYO",
+                n(if kind == "20" { OUTSIDER_FEE } else { 0 }),
+            ),
+            f(
+                "K06-TODOKESHO-ID",
+                t(if td >= day::from_ymd(2024, 3, 1) {
+                    format!("T{:019}", 9_000_000_000_000u64 + outsiders as u64)
+                } else {
+                    String::new()
+                }),
+            ),
+            f("K06-HONNIN-KAKUNIN-CD", t("2")),
+        ];
+        Some((td, kind, row))
+    }
 }
