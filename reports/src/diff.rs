@@ -4,10 +4,12 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::path::Path;
 
+use polars::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::html::{esc, num, page, table};
-use crate::{Error, write_csv, write_json};
+use crate::frame::{Show, group_totals, html_table, write_csv};
+use crate::html::{esc, page, table};
+use crate::{Error, write_json};
 
 /// One difference between two rounds.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -75,29 +77,121 @@ impl DiffReport {
     }
 }
 
-/// Write `diff.json`, `diff.csv` and `diff.html` into `dir`.
+/// The changes as a frame: `kind`, `key`, `change`, `field`, `old`, `new`.
+pub fn changes_frame(changes: &[Change]) -> PolarsResult<DataFrame> {
+    let col = |name: &str, f: fn(&Change) -> &str| {
+        Column::new(name.into(), changes.iter().map(f).collect::<Vec<_>>())
+    };
+    DataFrame::new(
+        changes.len(),
+        vec![
+            col("kind", |c| &c.kind),
+            col("key", |c| &c.key),
+            col("change", |c| &c.change),
+            col("field", |c| &c.field),
+            col("old", |c| &c.old),
+            col("new", |c| &c.new),
+        ],
+    )
+}
+
+/// Per kind: `kind`, `added`, `removed`, `changed` (distinct keys with a changed field),
+/// `fields` (changed fields), sorted by kind. Same counts as [`DiffReport::tally`].
+pub fn tally_frame(changes: &DataFrame) -> PolarsResult<DataFrame> {
+    let by_change = group_totals(changes, &["kind", "change"], &[])?;
+    // As in `tally`: whatever is neither added nor removed is a changed field.
+    let change = changes.column("change")?.str()?;
+    let is_changed = !&(&change.equal("added") | &change.equal("removed"));
+    let changed_keys = changes.filter(&is_changed)?.unique_stable(
+        Some(&["kind".to_string(), "key".to_string()][..]),
+        UniqueKeepStrategy::First,
+        None,
+    )?;
+    let changed_rows = group_totals(&changed_keys, &["kind"], &[])?;
+
+    let mut per_kind: BTreeMap<String, KindCounts> = BTreeMap::new();
+    let kinds = by_change.column("kind")?.str()?;
+    let what = by_change.column("change")?.str()?;
+    let rows = by_change.column("rows")?.u64()?;
+    for ((k, w), n) in kinds.iter().zip(what.iter()).zip(rows.iter()) {
+        let e = per_kind
+            .entry(k.unwrap_or_default().to_string())
+            .or_default();
+        let n = n.unwrap_or_default();
+        match w.unwrap_or_default() {
+            "added" => e.added += n,
+            "removed" => e.removed += n,
+            _ => e.fields += n,
+        }
+    }
+    let kinds = changed_rows.column("kind")?.str()?;
+    let rows = changed_rows.column("rows")?.u64()?;
+    for (k, n) in kinds.iter().zip(rows.iter()) {
+        per_kind
+            .entry(k.unwrap_or_default().to_string())
+            .or_default()
+            .changed = n.unwrap_or_default();
+    }
+    let u = |f: fn(&KindCounts) -> u64| per_kind.values().map(f).collect::<Vec<_>>();
+    DataFrame::new(
+        per_kind.len(),
+        vec![
+            Column::new(
+                "kind".into(),
+                per_kind.keys().map(String::as_str).collect::<Vec<_>>(),
+            ),
+            Column::new("added".into(), u(|c| c.added)),
+            Column::new("removed".into(), u(|c| c.removed)),
+            Column::new("changed".into(), u(|c| c.changed)),
+            Column::new("fields".into(), u(|c| c.fields)),
+        ],
+    )
+}
+
+/// [`tally_frame`] as `diff.json`'s `summary` map.
+fn summary_of(tally: &DataFrame) -> PolarsResult<BTreeMap<String, KindCounts>> {
+    let kinds = tally.column("kind")?.str()?;
+    let get = |name: &str, i: usize| -> PolarsResult<u64> {
+        Ok(tally.column(name)?.u64()?.get(i).unwrap_or_default())
+    };
+    let mut out = BTreeMap::new();
+    for (i, k) in kinds.iter().enumerate() {
+        out.insert(
+            k.unwrap_or_default().to_string(),
+            KindCounts {
+                added: get("added", i)?,
+                removed: get("removed", i)?,
+                changed: get("changed", i)?,
+                fields: get("fields", i)?,
+            },
+        );
+    }
+    Ok(out)
+}
+
+const DIFF_CSV: [(&str, &str); 6] = [
+    ("kind", "kind"),
+    ("key", "key"),
+    ("change", "change"),
+    ("field", "field"),
+    ("old", "old"),
+    ("new", "new"),
+];
+
+/// Write `diff.json`, `diff.csv` and `diff.html` into `dir`. The summary in `diff.json` and the
+/// page's 集計 are both the polars tally of `report.changes`.
 pub fn write(dir: &Path, report: &DiffReport) -> Result<(), Error> {
     fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
-    write_json(&dir.join("diff.json"), report)?;
-    let rows: Vec<Vec<String>> = report
-        .changes
-        .iter()
-        .map(|c| {
-            vec![
-                c.kind.clone(),
-                c.key.clone(),
-                c.change.clone(),
-                c.field.clone(),
-                c.old.clone(),
-                c.new.clone(),
-            ]
-        })
-        .collect();
-    write_csv(
-        &dir.join("diff.csv"),
-        &["kind", "key", "change", "field", "old", "new"],
-        &rows,
-    )?;
+    let perr = |e| Error::polars(dir, e);
+    let changes = changes_frame(&report.changes).map_err(perr)?;
+    let tally = tally_frame(&changes).map_err(perr)?;
+    // diff.json nests the summary map and the change list: serde, not polars' record writer.
+    let json = DiffReport {
+        summary: summary_of(&tally).map_err(perr)?,
+        ..report.clone()
+    };
+    write_json(&dir.join("diff.json"), &json)?;
+    write_csv(&dir.join("diff.csv"), &changes, &DIFF_CSV)?;
 
     let mut body = String::new();
     body.push_str(&table(
@@ -112,48 +206,35 @@ pub fn write(dir: &Path, report: &DiffReport) -> Result<(), Error> {
             ],
         ],
     ));
-    body.push_str("<h2>集計</h2>");
-    let srows: Vec<Vec<String>> = report
-        .summary
-        .iter()
-        .map(|(k, c)| {
-            vec![
-                esc(k),
-                num(c.added),
-                num(c.removed),
-                num(c.changed),
-                num(c.fields),
-            ]
-        })
-        .collect();
-    body.push_str(&table(
-        &["種別", "追加", "削除", "変更(行)", "変更(項目)"],
-        &srows,
-    ));
-    body.push_str("<h2>差分</h2>");
-    let hrows: Vec<Vec<String>> = report
-        .changes
-        .iter()
-        .map(|c| {
-            vec![
-                esc(&c.kind),
-                format!("<code>{}</code>", esc(&c.key)),
-                esc(match c.change.as_str() {
-                    "added" => "追加",
-                    "removed" => "削除",
-                    _ => "変更",
-                }),
-                format!("<code>{}</code>", esc(&c.field)),
-                esc(&c.old),
-                esc(&c.new),
-            ]
-        })
-        .collect();
-    body.push_str(&table(
-        &["種別", "キー", "区分", "項目", "旧", "新"],
-        &hrows,
-    ));
     let path = dir.join("diff.html");
+    let tables = (|| -> PolarsResult<String> {
+        let mut b = String::from("<h2>集計</h2>");
+        b.push_str(&html_table(
+            &tally,
+            &[
+                ("kind", "種別", Show::Plain),
+                ("added", "追加", Show::Plain),
+                ("removed", "削除", Show::Plain),
+                ("changed", "変更(行)", Show::Plain),
+                ("fields", "変更(項目)", Show::Plain),
+            ],
+        )?);
+        b.push_str("<h2>差分</h2>");
+        b.push_str(&html_table(
+            &changes,
+            &[
+                ("kind", "種別", Show::Plain),
+                ("key", "キー", Show::Code),
+                ("change", "区分", Show::Change),
+                ("field", "項目", Show::Code),
+                ("old", "旧", Show::Plain),
+                ("new", "新", Show::Plain),
+            ],
+        )?);
+        Ok(b)
+    })()
+    .map_err(|e| Error::polars(&path, e))?;
+    body.push_str(&tables);
     let html = page("移行回比較 (差分)", &body).replace("<nav>", "<nav hidden>");
     fs::write(&path, html).map_err(|e| Error::io(&path, e))
 }

@@ -3,15 +3,18 @@
 //! them up, `summary.json`, and the round-to-round diff.
 //!
 //! The crate holds no migration logic: `migrate` fills [`model::MigrationReport`] and
-//! [`diff::DiffReport`]; this crate only lays them out.
+//! [`diff::DiffReport`]; this crate only lays them out. Each table is built once as a polars
+//! `DataFrame` ([`tables`], [`frame`]) and its CSV, JSON and HTML are written from it.
 
 use std::fs;
 use std::path::{Path, PathBuf};
 
 pub mod diff;
+pub mod frame;
 pub mod html;
 pub mod migration;
 pub mod model;
+pub mod tables;
 
 pub use model::*;
 
@@ -22,8 +25,12 @@ pub enum Error {
         path: PathBuf,
         source: std::io::Error,
     },
+    /// Building a table or writing its CSV/JSON (polars).
     #[error("{path}: {source}")]
-    Csv { path: PathBuf, source: csv::Error },
+    Polars {
+        path: PathBuf,
+        source: polars::prelude::PolarsError,
+    },
     #[error("{path}: {source}")]
     Json {
         path: PathBuf,
@@ -32,8 +39,15 @@ pub enum Error {
 }
 
 impl Error {
-    fn io(path: &Path, source: std::io::Error) -> Self {
+    pub(crate) fn io(path: &Path, source: std::io::Error) -> Self {
         Error::Io {
+            path: path.to_path_buf(),
+            source,
+        }
+    }
+
+    pub(crate) fn polars(path: &Path, source: polars::prelude::PolarsError) -> Self {
+        Error::Polars {
             path: path.to_path_buf(),
             source,
         }
@@ -48,20 +62,6 @@ pub fn write_json<T: serde::Serialize + ?Sized>(path: &Path, value: &T) -> Resul
     })?;
     bytes.push(b'\n');
     fs::write(path, bytes).map_err(|e| Error::io(path, e))
-}
-
-/// CSV (UTF-8, comma, quoted as needed) with a header line.
-pub fn write_csv(path: &Path, header: &[&str], rows: &[Vec<String>]) -> Result<(), Error> {
-    let csv_err = |e| Error::Csv {
-        path: path.to_path_buf(),
-        source: e,
-    };
-    let mut w = csv::Writer::from_path(path).map_err(csv_err)?;
-    w.write_record(header).map_err(csv_err)?;
-    for r in rows {
-        w.write_record(r).map_err(csv_err)?;
-    }
-    w.flush().map_err(|e| Error::io(path, e))
 }
 
 /// Read a round's `summary.json`.

@@ -1,341 +1,332 @@
 //! Writes a migration round's report folder: HTML pages a QA reviewer reads, the same tables
 //! as CSV and JSON, and `summary.json`.
 
-use std::fmt::Write as _;
 use std::fs;
 use std::path::Path;
 
-use crate::html::{entity_label, esc, num, page, table};
+use polars::prelude::{DataFrame, PolarsError};
+
+use crate::frame::{Show, column_sum, html_table, write_csv, write_json_records};
+use crate::html::{esc, num, page, table};
 use crate::model::MigrationReport;
-use crate::{Error, write_csv, write_json};
+use crate::{Error, tables, write_json};
+
+/// The report's tables, each built once; every file is written from these.
+struct Frames {
+    counts: DataFrame,
+    files: DataFrame,
+    files_by_entity: DataFrame,
+    characters: DataFrame,
+    gaiji_by_level: DataFrame,
+    integrity: DataFrame,
+    findings_by_rule: DataFrame,
+    findings_by_severity: DataFrame,
+    quarantine: DataFrame,
+    quarantine_by_kind: DataFrame,
+    runlog: DataFrame,
+}
+
+impl Frames {
+    fn new(report: &MigrationReport) -> Result<Self, PolarsError> {
+        let files = tables::files(&report.files)?;
+        let characters = tables::characters(&report.gaiji)?;
+        let integrity = tables::integrity(&report.findings)?;
+        let quarantine = tables::quarantine(&report.summary.quarantine)?;
+        Ok(Frames {
+            counts: tables::counts(&report.summary)?,
+            files_by_entity: tables::files_by_entity(&files)?,
+            files,
+            gaiji_by_level: tables::gaiji_by_level(&characters)?,
+            characters,
+            findings_by_rule: tables::findings_by_rule(&integrity)?,
+            findings_by_severity: tables::findings_by_severity(&integrity)?,
+            integrity,
+            quarantine_by_kind: tables::quarantine_by_kind(&quarantine)?,
+            quarantine,
+            runlog: tables::runlog(&report.phases)?,
+        })
+    }
+}
+
+/// Columns of `counts.csv`, in order (a contract).
+pub const COUNTS_CSV: [(&str, &str); 7] = [
+    ("entity", "entity"),
+    ("source", "source"),
+    ("read", "read"),
+    ("loaded", "loaded"),
+    ("quarantined", "quarantined"),
+    ("difference", "difference"),
+    ("reasons", "reasons"),
+];
+const FILES_CSV: [(&str, &str); 6] = [
+    ("file", "file"),
+    ("entity", "entity"),
+    ("source", "source"),
+    ("read", "read"),
+    ("loaded", "loaded"),
+    ("quarantined", "quarantined"),
+];
+const CHARACTERS_CSV: [(&str, &str); 7] = [
+    ("code", "code"),
+    ("level", "level"),
+    ("mj", "mj"),
+    ("stored", "stored"),
+    ("local", "local"),
+    ("occurrences", "occurrences"),
+    ("persons", "persons"),
+];
+/// `characters.json`: a [`crate::GaijiRow`] per object.
+const CHARACTERS_JSON: [&str; 8] = [
+    "code",
+    "level",
+    "mj",
+    "stored",
+    "local",
+    "occurrences",
+    "image",
+    "persons",
+];
+const INTEGRITY_CSV: [(&str, &str); 7] = [
+    ("severity", "severity"),
+    ("rule", "rule"),
+    ("entity", "entity"),
+    ("key", "key"),
+    ("file", "file"),
+    ("record", "record"),
+    ("message", "message"),
+];
+/// `integrity.json`: a [`crate::Finding`] per object.
+const INTEGRITY_JSON: [&str; 7] = [
+    "severity", "rule", "entity", "key", "message", "file", "record",
+];
+const QUARANTINE_CSV: [(&str, &str); 7] = [
+    ("file", "file"),
+    ("record", "record"),
+    ("offset", "offset"),
+    ("field", "field"),
+    ("kind", "kind"),
+    ("reason", "reason"),
+    ("raw_hex", "raw_hex"),
+];
+/// `quarantine.json`: a [`crate::QuarantineItem`] per object.
+const QUARANTINE_JSON: [&str; 8] = [
+    "file", "record", "offset", "field", "reason", "kind", "entity", "raw_hex",
+];
+const RUNLOG_CSV: [(&str, &str); 4] = [
+    ("name", "phase"),
+    ("millis", "millis"),
+    ("count", "count"),
+    ("note", "note"),
+];
+/// `runlog.json`: a [`crate::Phase`] per object.
+const RUNLOG_JSON: [&str; 4] = ["name", "millis", "count", "note"];
 
 /// Write every page and table of `report` into `dir` (created if missing).
 pub fn write(dir: &Path, report: &MigrationReport) -> Result<(), Error> {
     fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
     let s = &report.summary;
+    // Maps and nested records: polars' JSON writer only writes tables of records, so these
+    // stay serde (summary.json is a contract read by scripts and by `koseki diff`).
     write_json(&dir.join("summary.json"), s)?;
     write_json(&dir.join("report.json"), report)?;
-
-    // 件数照合表
-    let header = [
-        "entity",
-        "source",
-        "read",
-        "loaded",
-        "quarantined",
-        "difference",
-        "reasons",
-    ];
-    let mut rows = Vec::new();
-    let mut html_rows = Vec::new();
-    for (entity, c) in &s.counts {
-        let reasons = c
-            .reasons
-            .iter()
-            .map(|(k, v)| format!("{k}:{v}"))
-            .collect::<Vec<_>>()
-            .join(" ");
-        rows.push(vec![
-            entity.clone(),
-            c.source.map(|n| n.to_string()).unwrap_or_default(),
-            c.read.to_string(),
-            c.loaded.to_string(),
-            c.quarantined.to_string(),
-            c.difference().to_string(),
-            reasons.clone(),
-        ]);
-        html_rows.push(vec![
-            entity_label(entity),
-            c.source.map(num).unwrap_or_else(|| "—".into()),
-            num(c.read),
-            num(c.loaded),
-            num(c.quarantined),
-            num(c.difference()),
-            if c.reconciles() {
-                "<span class=\"ok\">一致</span>".to_string()
-            } else {
-                format!("<span class=\"ng\">不一致</span> {}", esc(&reasons))
-            },
-        ]);
-    }
-    write_csv(&dir.join("counts.csv"), &header, &rows)?;
     write_json(&dir.join("counts.json"), &s.counts)?;
-    let mut file_rows = Vec::new();
-    let mut file_csv = Vec::new();
-    for f in &report.files {
-        let c = &f.count;
-        file_csv.push(vec![
-            f.file.clone(),
-            f.entity.clone(),
-            c.source.map(|n| n.to_string()).unwrap_or_default(),
-            c.read.to_string(),
-            c.loaded.to_string(),
-            c.quarantined.to_string(),
-        ]);
-        file_rows.push(vec![
-            format!("<code>{}</code>", esc(&f.file)),
-            entity_label(&f.entity),
-            c.source.map(num).unwrap_or_else(|| "—".into()),
-            num(c.read),
-            num(c.loaded),
-            num(c.quarantined),
-        ]);
-    }
-    write_csv(
-        &dir.join("files.csv"),
-        &["file", "entity", "source", "read", "loaded", "quarantined"],
-        &file_csv,
+
+    let f = Frames::new(report).map_err(|e| Error::polars(dir, e))?;
+    write_csv(&dir.join("counts.csv"), &f.counts, &COUNTS_CSV)?;
+    write_csv(&dir.join("files.csv"), &f.files, &FILES_CSV)?;
+    write_csv(&dir.join("characters.csv"), &f.characters, &CHARACTERS_CSV)?;
+    write_json_records(
+        &dir.join("characters.json"),
+        &f.characters,
+        &CHARACTERS_JSON,
     )?;
+    write_csv(&dir.join("integrity.csv"), &f.integrity, &INTEGRITY_CSV)?;
+    write_json_records(&dir.join("integrity.json"), &f.integrity, &INTEGRITY_JSON)?;
+    write_csv(&dir.join("quarantine.csv"), &f.quarantine, &QUARANTINE_CSV)?;
+    write_json_records(
+        &dir.join("quarantine.json"),
+        &f.quarantine,
+        &QUARANTINE_JSON,
+    )?;
+    write_csv(&dir.join("runlog.csv"), &f.runlog, &RUNLOG_CSV)?;
+    write_json_records(&dir.join("runlog.json"), &f.runlog, &RUNLOG_JSON)?;
+
+    let pages = [
+        ("counts.html", "件数照合表", counts_body(&f)),
+        ("characters.html", "文字照合", characters_body(&f)),
+        ("integrity.html", "整合性チェック", integrity_body(&f)),
+        (
+            "quarantine.html",
+            "隔離レコード",
+            quarantine_body(&f, s.quarantined),
+        ),
+        ("runlog.html", "実行ログ", runlog_body(&f, &report.started)),
+        (
+            "index.html",
+            "システム移行結果報告書",
+            index_body(report, &f),
+        ),
+    ];
+    for (name, title, body) in pages {
+        let body = body.map_err(|e| Error::polars(&dir.join(name), e))?;
+        write_page(dir, name, title, &body)?;
+    }
+    Ok(())
+}
+
+/// The entity table's columns in HTML (counts.html and the summary page).
+const COUNTS_HTML: [(&str, &str, Show); 7] = [
+    ("entity", "エンティティ", Show::Entity),
+    ("source", "移行元件数(トレーラ)", Show::Plain),
+    ("read", "読込", Show::Plain),
+    ("loaded", "登録", Show::Plain),
+    ("quarantined", "隔離", Show::Plain),
+    ("difference", "差異", Show::Plain),
+    ("reconciles", "判定", Show::Verdict("reasons")),
+];
+
+fn counts_body(f: &Frames) -> Result<String, PolarsError> {
     let mut body = String::from("<h2>エンティティ別</h2>");
-    body.push_str(&table(
+    body.push_str(&html_table(&f.counts, &COUNTS_HTML)?);
+    body.push_str(&totals_line(&f.counts)?);
+    body.push_str("<h2>ファイル別</h2>");
+    body.push_str(&html_table(
+        &f.files,
         &[
-            "エンティティ",
+            ("file", "ファイル", Show::Code),
+            ("entity", "エンティティ", Show::Entity),
+            ("source", "トレーラ件数", Show::Plain),
+            ("read", "読込", Show::Plain),
+            ("loaded", "登録", Show::Plain),
+            ("quarantined", "隔離", Show::Plain),
+        ],
+    )?);
+    body.push_str("<h2>ファイル別の合計 (エンティティ別)</h2>");
+    body.push_str(&html_table(
+        &f.files_by_entity,
+        &[
+            ("entity", "エンティティ", Show::Entity),
+            ("rows", "ファイル数", Show::Plain),
+            ("source", "トレーラ件数", Show::Plain),
+            ("read", "読込", Show::Plain),
+            ("loaded", "登録", Show::Plain),
+            ("quarantined", "隔離", Show::Plain),
+        ],
+    )?);
+    Ok(body)
+}
+
+/// All entities summed, under the entity table.
+fn totals_line(counts: &DataFrame) -> Result<String, PolarsError> {
+    let mut row = vec![esc("全エンティティ")];
+    for name in ["source", "read", "loaded", "quarantined", "difference"] {
+        row.push(num(column_sum(counts, name)?));
+    }
+    Ok(table(
+        &[
+            "合計",
             "移行元件数(トレーラ)",
             "読込",
             "登録",
             "隔離",
             "差異",
-            "判定",
         ],
-        &html_rows,
-    ));
-    body.push_str("<h2>ファイル別</h2>");
-    body.push_str(&table(
-        &[
-            "ファイル",
-            "エンティティ",
-            "トレーラ件数",
-            "読込",
-            "登録",
-            "隔離",
-        ],
-        &file_rows,
-    ));
-    write_page(dir, "counts.html", "件数照合表", &body)?;
+        &[row],
+    ))
+}
 
-    // 文字照合
-    let gaiji_csv: Vec<Vec<String>> = report
-        .gaiji
-        .iter()
-        .map(|g| {
-            vec![
-                g.code.clone(),
-                g.level.clone(),
-                g.mj.clone(),
-                g.stored.clone(),
-                g.local.to_string(),
-                g.occurrences.to_string(),
-                g.persons.join(" "),
-            ]
-        })
-        .collect();
-    write_csv(
-        &dir.join("characters.csv"),
-        &[
-            "code",
-            "level",
-            "mj",
-            "stored",
-            "local",
-            "occurrences",
-            "persons",
-        ],
-        &gaiji_csv,
-    )?;
-    write_json(&dir.join("characters.json"), &report.gaiji)?;
+fn characters_body(f: &Frames) -> Result<String, PolarsError> {
     let mut body = String::from("<h2>同定レベル別の外字数</h2>");
-    let lv: Vec<Vec<String>> = s.gaiji.iter().map(|(k, v)| vec![esc(k), num(v)]).collect();
-    body.push_str(&table(&["レベル", "外字数"], &lv));
+    body.push_str(&html_table(&f.gaiji_by_level, &GAIJI_LEVELS_HTML)?);
+    let local = f.characters.column("local")?.bool()?.clone();
+    let columns = [
+        ("code", "コード", Show::Code),
+        ("image", "字形", Show::Image("code")),
+        ("level", "レベル", Show::Plain),
+        ("mj", "MJ", Show::Plain),
+        ("stored", "登録先", Show::Code),
+        ("occurrences", "出現数", Show::Plain),
+        ("persons", "該当者", Show::Persons),
+    ];
     body.push_str("<h2>要確認: 標準文字と一致しなかった外字 (ローカル外字として登録)</h2>");
-    let mut rows = Vec::new();
-    for g in report.gaiji.iter().filter(|g| g.local) {
-        rows.push(gaiji_html_row(g));
-    }
-    body.push_str(&table(
-        &["コード", "字形", "レベル", "登録先", "出現数", "該当者"],
-        &rows,
-    ));
+    body.push_str(&html_table(&f.characters.filter(&local)?, &columns)?);
     body.push_str("<h2>同定済み外字</h2>");
-    let rows: Vec<Vec<String>> = report
-        .gaiji
-        .iter()
-        .filter(|g| !g.local)
-        .map(gaiji_html_row)
-        .collect();
-    body.push_str(&table(
-        &["コード", "字形", "レベル", "登録先", "出現数", "該当者"],
-        &rows,
-    ));
-    write_page(dir, "characters.html", "文字照合", &body)?;
+    body.push_str(&html_table(&f.characters.filter(&!&local)?, &columns)?);
+    Ok(body)
+}
 
-    // 整合性
-    let f_csv: Vec<Vec<String>> = report
-        .findings
-        .iter()
-        .map(|f| {
-            vec![
-                f.severity.clone(),
-                f.rule.clone(),
-                f.entity.clone(),
-                f.key.clone(),
-                f.file.clone(),
-                f.record.to_string(),
-                f.message.clone(),
-            ]
-        })
-        .collect();
-    write_csv(
-        &dir.join("integrity.csv"),
-        &[
-            "severity", "rule", "entity", "key", "file", "record", "message",
-        ],
-        &f_csv,
-    )?;
-    write_json(&dir.join("integrity.json"), &report.findings)?;
-    let rows: Vec<Vec<String>> = report
-        .findings
-        .iter()
-        .map(|f| {
-            vec![
-                esc(&f.severity),
-                esc(&f.rule),
-                esc(&f.entity),
-                esc(&f.key),
-                format!("<code>{}</code> #{}", esc(&f.file), f.record),
-                esc(&f.message),
-            ]
-        })
-        .collect();
-    let mut body = format!("<p>指摘 {} 件</p>", report.findings.len());
-    body.push_str(&table(
-        &["重要度", "規則", "エンティティ", "キー", "レコード", "内容"],
-        &rows,
-    ));
-    write_page(dir, "integrity.html", "整合性チェック", &body)?;
+const GAIJI_LEVELS_HTML: [(&str, &str, Show); 3] = [
+    ("tally", "同定レベル", Show::Plain),
+    ("rows", "外字数", Show::Plain),
+    ("occurrences", "出現数", Show::Plain),
+];
 
-    // 隔離
-    let q_csv: Vec<Vec<String>> = s
-        .quarantine
-        .iter()
-        .map(|q| {
-            vec![
-                q.file.clone(),
-                q.record.to_string(),
-                q.offset.to_string(),
-                q.field.clone(),
-                q.kind.clone(),
-                q.reason.clone(),
-                q.raw_hex.clone(),
-            ]
-        })
-        .collect();
-    write_csv(
-        &dir.join("quarantine.csv"),
+fn integrity_body(f: &Frames) -> Result<String, PolarsError> {
+    let mut body = format!("<p>指摘 {} 件</p>", f.integrity.height());
+    body.push_str(&html_table(
+        &f.findings_by_rule,
         &[
-            "file", "record", "offset", "field", "kind", "reason", "raw_hex",
+            ("severity", "重要度", Show::Plain),
+            ("rule", "規則", Show::Plain),
+            ("rows", "件数", Show::Plain),
         ],
-        &q_csv,
-    )?;
-    write_json(&dir.join("quarantine.json"), &s.quarantine)?;
-    let rows: Vec<Vec<String>> = s
-        .quarantine
-        .iter()
-        .map(|q| {
-            vec![
-                format!("<code>{}</code>", esc(&q.file)),
-                num(q.record),
-                num(q.offset),
-                format!("<code>{}</code>", esc(&q.field)),
-                esc(&q.kind),
-                esc(&q.reason),
-            ]
-        })
-        .collect();
+    )?);
+    body.push_str(&html_table(
+        &f.integrity,
+        &[
+            ("severity", "重要度", Show::Plain),
+            ("rule", "規則", Show::Plain),
+            ("entity", "エンティティ", Show::Plain),
+            ("key", "キー", Show::Plain),
+            ("file", "ファイル", Show::Code),
+            ("record", "レコード番号", Show::Plain),
+            ("message", "内容", Show::Plain),
+        ],
+    )?);
+    Ok(body)
+}
+
+fn quarantine_body(f: &Frames, quarantined: u64) -> Result<String, PolarsError> {
     let mut body = format!(
-        "<p>隔離 {} 件。生のバイト列は quarantine.csv の raw_hex 列にある。</p>",
-        s.quarantined
+        "<p>隔離 {quarantined} 件。生のバイト列は quarantine.csv の raw_hex 列にある。</p>"
     );
-    body.push_str(&table(
+    body.push_str(&html_table(
+        &f.quarantine_by_kind,
         &[
-            "ファイル",
-            "レコード番号",
-            "バイト位置",
-            "項目",
-            "種別",
-            "理由",
+            ("entity", "エンティティ", Show::Entity),
+            ("kind", "種別", Show::Plain),
+            ("rows", "件数", Show::Plain),
         ],
-        &rows,
-    ));
-    write_page(dir, "quarantine.html", "隔離レコード", &body)?;
-
-    // 実行ログ
-    let p_csv: Vec<Vec<String>> = report
-        .phases
-        .iter()
-        .map(|p| {
-            vec![
-                p.name.clone(),
-                p.millis.to_string(),
-                p.count.to_string(),
-                p.note.clone(),
-            ]
-        })
-        .collect();
-    write_csv(
-        &dir.join("runlog.csv"),
-        &["phase", "millis", "count", "note"],
-        &p_csv,
-    )?;
-    write_json(&dir.join("runlog.json"), &report.phases)?;
-    let rows: Vec<Vec<String>> = report
-        .phases
-        .iter()
-        .map(|p| vec![esc(&p.name), num(p.millis), num(p.count), esc(&p.note)])
-        .collect();
-    let mut body = format!("<p>開始 {}</p>", esc(&report.started));
-    body.push_str(&table(&["工程", "時間(ms)", "件数", "備考"], &rows));
-    write_page(dir, "runlog.html", "実行ログ", &body)?;
-
-    // システム移行結果報告書
-    write_page(
-        dir,
-        "index.html",
-        "システム移行結果報告書",
-        &index_body(report),
-    )?;
-    Ok(())
+    )?);
+    body.push_str(&html_table(
+        &f.quarantine,
+        &[
+            ("file", "ファイル", Show::Code),
+            ("record", "レコード番号", Show::Plain),
+            ("offset", "バイト位置", Show::Plain),
+            ("field", "項目", Show::Code),
+            ("kind", "種別", Show::Plain),
+            ("reason", "理由", Show::Plain),
+        ],
+    )?);
+    Ok(body)
 }
 
-fn gaiji_html_row(g: &crate::model::GaijiRow) -> Vec<String> {
-    let img = match &g.image {
-        Some(p) => format!(
-            "<img class=\"g\" src=\"{}\" alt=\"{}\">",
-            esc(p),
-            esc(&g.code)
-        ),
-        None => "—".into(),
-    };
-    let mut persons = g
-        .persons
-        .iter()
-        .take(20)
-        .map(|p| esc(p))
-        .collect::<Vec<_>>()
-        .join(", ");
-    if g.persons.len() > 20 {
-        let _ = write!(persons, " 他{}名", g.persons.len() - 20);
-    }
-    vec![
-        format!("<code>{}</code>", esc(&g.code)),
-        img,
-        esc(&g.level),
-        format!("{} <code>{}</code>", esc(&g.mj), esc(&g.stored)),
-        num(g.occurrences),
-        persons,
-    ]
+fn runlog_body(f: &Frames, started: &str) -> Result<String, PolarsError> {
+    let mut body = format!("<p>開始 {}</p>", esc(started));
+    body.push_str(&html_table(
+        &f.runlog,
+        &[
+            ("name", "工程", Show::Plain),
+            ("millis", "時間(ms)", Show::Plain),
+            ("count", "件数", Show::Plain),
+            ("note", "備考", Show::Plain),
+        ],
+    )?);
+    Ok(body)
 }
 
-fn index_body(report: &MigrationReport) -> String {
+fn index_body(report: &MigrationReport, f: &Frames) -> Result<String, PolarsError> {
     let s = &report.summary;
     let mut b = String::new();
     let verdict = if s.reconciled {
@@ -362,38 +353,18 @@ fn index_body(report: &MigrationReport) -> String {
     }
     b.push_str(&table(&["項目", "値"], &rows));
     b.push_str("<h2>件数 (エンティティ別)</h2>");
-    let rows: Vec<Vec<String>> = s
-        .counts
-        .iter()
-        .map(|(e, c)| {
-            vec![
-                entity_label(e),
-                c.source.map(num).unwrap_or_else(|| "—".into()),
-                num(c.read),
-                num(c.loaded),
-                num(c.quarantined),
-                if c.reconciles() {
-                    "<span class=\"ok\">一致</span>".into()
-                } else {
-                    "<span class=\"ng\">不一致</span>".into()
-                },
-            ]
-        })
-        .collect();
-    b.push_str(&table(
-        &["エンティティ", "移行元", "読込", "登録", "隔離", "判定"],
-        &rows,
-    ));
+    b.push_str(&html_table(&f.counts, &COUNTS_HTML)?);
+    b.push_str(&totals_line(&f.counts)?);
     b.push_str("<h2>文字</h2>");
-    let rows: Vec<Vec<String>> = s.gaiji.iter().map(|(k, v)| vec![esc(k), num(v)]).collect();
-    b.push_str(&table(&["同定レベル", "外字数"], &rows));
+    b.push_str(&html_table(&f.gaiji_by_level, &GAIJI_LEVELS_HTML)?);
     b.push_str("<h2>整合性</h2>");
-    let rows: Vec<Vec<String>> = s
-        .findings
-        .iter()
-        .map(|(k, v)| vec![esc(k), num(v)])
-        .collect();
-    b.push_str(&table(&["重要度", "件数"], &rows));
+    b.push_str(&html_table(
+        &f.findings_by_severity,
+        &[
+            ("severity", "重要度", Show::Plain),
+            ("rows", "件数", Show::Plain),
+        ],
+    )?);
     b.push_str("<h2>イメージ (除籍・改製原戸籍)</h2>");
     let i = &s.images;
     b.push_str(&table(
@@ -408,14 +379,16 @@ fn index_body(report: &MigrationReport) -> String {
         ]],
     ));
     b.push_str("<h2>工程</h2>");
-    let rows: Vec<Vec<String>> = report
-        .phases
-        .iter()
-        .map(|p| vec![esc(&p.name), num(p.millis), num(p.count)])
-        .collect();
-    b.push_str(&table(&["工程", "時間(ms)", "件数"], &rows));
+    b.push_str(&html_table(
+        &f.runlog,
+        &[
+            ("name", "工程", Show::Plain),
+            ("millis", "時間(ms)", Show::Plain),
+            ("count", "件数", Show::Plain),
+        ],
+    )?);
     b.push_str("<p>確認者: ＿＿＿＿＿＿＿＿　　承認者: ＿＿＿＿＿＿＿＿　　日付: ＿＿＿＿＿＿</p>");
-    b
+    Ok(b)
 }
 
 fn write_page(dir: &Path, name: &str, title: &str, body: &str) -> Result<(), Error> {
