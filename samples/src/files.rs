@@ -419,6 +419,21 @@ impl<'a> FileOut<'a> {
         Ok(())
     }
 
+    /// Data record length.
+    pub fn lrecl(&self) -> usize {
+        self.lrecl
+    }
+
+    /// Encodes and writes `recs` after what is held.
+    pub fn push_all(&mut self, recs: Vec<Flat>) -> Result<(), SampleError> {
+        if self.pending.is_empty() {
+            self.pending = recs;
+        } else {
+            self.pending.extend(recs);
+        }
+        self.flush_pending()
+    }
+
     /// A record whose place in the file is the order of `key` among the keyed records.
     pub fn push_keyed(&mut self, key: (Day, usize), rec: Flat) -> Result<(), SampleError> {
         let mut dst = vec![0u8; self.lrecl];
@@ -642,18 +657,90 @@ fn write_record(
         })
 }
 
-/// Every vendor file's [`FileOut`], in [`FILES`] order: the sink the records walk fills.
-pub struct DataSink<'a> {
-    pub files: Vec<FileOut<'a>>,
+/// A full batch of one file's records, on its way from the records walk to the writer.
+pub enum Batch {
+    Plain(usize, Vec<Flat>),
+    Keyed(usize, Vec<((Day, usize), Flat)>),
 }
 
-impl crate::records::Sink for DataSink<'_> {
+/// The records walk's sink when the writing runs on another thread: records are gathered per
+/// file and sent in batches, so the walk and the encoding overlap.
+pub struct BatchSink {
+    tx: std::sync::mpsc::SyncSender<Batch>,
+    plain: Vec<Vec<Flat>>,
+    keyed: Vec<Vec<((Day, usize), Flat)>>,
+    sizes: Vec<usize>,
+}
+
+impl BatchSink {
+    /// `lrecls`: each file's data record length, in [`FILES`] order.
+    pub fn new(tx: std::sync::mpsc::SyncSender<Batch>, lrecls: &[usize]) -> BatchSink {
+        BatchSink {
+            tx,
+            plain: lrecls.iter().map(|_| Vec::new()).collect(),
+            keyed: lrecls.iter().map(|_| Vec::new()).collect(),
+            sizes: lrecls.iter().map(|&l| batch(l)).collect(),
+        }
+    }
+
+    fn send(&self, b: Batch) -> Result<(), SampleError> {
+        // The writer only hangs up after an error, which it reports itself.
+        self.tx
+            .send(b)
+            .map_err(|_| SampleError::Layout("the file writer stopped".into()))
+    }
+
+    /// Sends what is still gathered; the writer ends when this sink is gone.
+    pub fn finish(mut self) -> Result<(), SampleError> {
+        for i in 0..self.plain.len() {
+            let p = std::mem::take(&mut self.plain[i]);
+            if !p.is_empty() {
+                self.send(Batch::Plain(i, p))?;
+            }
+            let k = std::mem::take(&mut self.keyed[i]);
+            if !k.is_empty() {
+                self.send(Batch::Keyed(i, k))?;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl crate::records::Sink for BatchSink {
     fn push(&mut self, file: usize, rec: Flat) -> Result<(), SampleError> {
-        self.files[file].push(rec)
+        self.plain[file].push(rec);
+        if self.plain[file].len() >= self.sizes[file] {
+            let p = std::mem::take(&mut self.plain[file]);
+            self.send(Batch::Plain(file, p))?;
+        }
+        Ok(())
     }
     fn push_keyed(&mut self, file: usize, key: (Day, usize), rec: Flat) -> Result<(), SampleError> {
-        self.files[file].push_keyed(key, rec)
+        self.keyed[file].push((key, rec));
+        if self.keyed[file].len() >= self.sizes[file] {
+            let k = std::mem::take(&mut self.keyed[file]);
+            self.send(Batch::Keyed(file, k))?;
+        }
+        Ok(())
     }
+}
+
+/// Encodes and writes batches until the sending side is gone.
+pub fn write_batches(
+    files: &mut [FileOut],
+    rx: std::sync::mpsc::Receiver<Batch>,
+) -> Result<(), SampleError> {
+    for b in rx {
+        match b {
+            Batch::Plain(i, recs) => files[i].push_all(recs)?,
+            Batch::Keyed(i, recs) => {
+                for (k, r) in recs {
+                    files[i].push_keyed(k, r)?;
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Byte offset and length of a field in a file's data record.

@@ -186,23 +186,37 @@ pub fn generate(opts: &Options, progress: &dyn Fn(&str)) -> Result<Manifest, Sam
         .map(files::Parsed::of)
         .collect::<Result<Vec<_>, _>>()?;
     let pfx = |id: &str| id[..3].to_string();
-    // Records are encoded and written while the city is walked, file by file in batches.
-    let mut sink = files::DataSink {
-        files: files::FILES
-            .iter()
-            .zip(&parsed)
-            .map(|(vf, p)| {
-                files::FileOut::create(
-                    vf,
-                    p,
-                    &enc,
-                    out.join(format!("data/{}.DAT", vf.id)),
-                    records::header(&pfx(vf.id), vf.id),
-                )
-            })
-            .collect::<Result<Vec<_>, _>>()?,
-    };
-    let built = records::build(&w, &scale, &lists, opts.seed, images_wanted, &mut sink)?;
+    // Records are encoded and written while the city is walked: the walk sends batches of
+    // each file's records to a writer thread, so neither waits for the other for long.
+    let outs = files::FILES
+        .iter()
+        .zip(&parsed)
+        .map(|(vf, p)| {
+            files::FileOut::create(
+                vf,
+                p,
+                &enc,
+                out.join(format!("data/{}.DAT", vf.id)),
+                records::header(&pfx(vf.id), vf.id),
+            )
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let lrecls: Vec<usize> = outs.iter().map(files::FileOut::lrecl).collect();
+    let (built, outs) = std::thread::scope(|s| {
+        let (tx, rx) = std::sync::mpsc::sync_channel(4);
+        let writer = s.spawn(move || {
+            let mut outs = outs;
+            files::write_batches(&mut outs, rx).map(|()| outs)
+        });
+        let mut sink = files::BatchSink::new(tx, &lrecls);
+        let built = records::build(&w, &scale, &lists, opts.seed, images_wanted, &mut sink);
+        let sent = sink.finish();
+        let outs = writer
+            .join()
+            .map_err(|_| SampleError::Layout("the file writer panicked".into()))??;
+        sent?;
+        Ok::<_, SampleError>((built?, outs))
+    })?;
 
     progress("files");
     let mut planted: Vec<Fault> = Vec::new();
@@ -282,7 +296,7 @@ pub fn generate(opts: &Options, progress: &dyn Fn(&str)) -> Result<Manifest, Sam
     ];
     let images = built.images;
     let mut fault_rng = rng::Rng::new(opts.seed, 9);
-    for (fo, extra) in sink.files.into_iter().zip(extras) {
+    for (fo, extra) in outs.into_iter().zip(extras) {
         let mut body = fo.finish()?;
         let vf = body.vf;
         let id = vf.id;
