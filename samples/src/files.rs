@@ -749,3 +749,74 @@ pub fn field_at(f: &VendorFile, record: &str, name: &str) -> Option<(usize, usiz
     let r = p.rec(record).ok()?;
     r.find(name).map(|it| (it.offset, it.size))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn k03(zokugara: &str) -> Flat {
+        vec![
+            ("K03-REC-KBN".to_string(), t("2")),
+            ("K03-KOSEKI-NO".to_string(), n(10_000_001)),
+            ("K03-KOJIN-NO".to_string(), n(42)),
+            ("K03-UJI".to_string(), t("山田")),
+            ("K03-ZOKUGARA-CD".to_string(), t(zokugara)),
+        ]
+    }
+
+    /// `--faults` changes written records field by field: the bytes must be those the changed
+    /// record would have been encoded as, or the dataset would depend on how it was made.
+    #[test]
+    fn a_field_set_in_the_file_equals_the_record_encoded_with_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let vf = &FILES[K03];
+        let p = Parsed::of(vf).unwrap();
+        let enc = jef();
+        let header = crate::records::header("K03", vf.id);
+        let path = dir.path().join("K03KOJIN.DAT");
+        let mut fo = FileOut::create(vf, &p, &enc, path.clone(), header).unwrap();
+        fo.push(k03("01")).unwrap();
+        fo.push_all(vec![k03("99"), k03("02")]).unwrap();
+        assert_eq!(fo.count(), 3);
+        let mut body = fo.finish().unwrap();
+        assert_eq!(body.records, 3);
+        let lrecl = body.lrecl;
+        let rec = |b: &Body, i: usize| b.read_at(((i + 1) * lrecl) as u64, lrecl).unwrap();
+        assert_ne!(rec(&body, 0), rec(&body, 1));
+        body.set(0, "K03-ZOKUGARA-CD", &t("99")).unwrap();
+        assert_eq!(rec(&body, 0), rec(&body, 1));
+        assert_eq!(body.num(2, "K03-KOSEKI-NO").unwrap(), 10_000_001);
+        assert_eq!(body.num(2, "K03-KOJIN-NO").unwrap(), 42);
+        assert!(body.set(0, "K03-NO-SUCH-FIELD", &n(1)).is_err());
+        body.push_copy(2).unwrap();
+        assert_eq!(body.records, 4);
+        assert_eq!(rec(&body, 3), rec(&body, 2));
+        body.write_trailer(crate::records::trailer("K03", vf.id, 4, Vec::new()))
+            .unwrap();
+        let len = std::fs::metadata(&path).unwrap().len() as usize;
+        assert_eq!(len, 6 * lrecl);
+    }
+
+    /// Keyed records come after the others, in key order, whatever order they were given in.
+    #[test]
+    fn keyed_records_are_written_in_key_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let vf = &FILES[K03];
+        let p = Parsed::of(vf).unwrap();
+        let enc = jef();
+        let header = crate::records::header("K03", vf.id);
+        let path = dir.path().join("K03KOJIN.DAT");
+        let mut fo = FileOut::create(vf, &p, &enc, path, header).unwrap();
+        fo.push_keyed((5, 0), k03("05")).unwrap();
+        fo.push_keyed((1, 1), k03("01")).unwrap();
+        fo.push_keyed((1, 0), k03("00")).unwrap();
+        let body = fo.finish().unwrap();
+        let lrecl = body.lrecl;
+        let (off, _) = field_at(vf, "-REC", "K03-ZOKUGARA-CD").unwrap();
+        let zok: Vec<Vec<u8>> = (0..3)
+            .map(|i| body.read_at(((i + 1) * lrecl + off) as u64, 2).unwrap())
+            .collect();
+        let ebcdic = |s: &str| s.bytes().map(|c| 0xF0 + (c - b'0')).collect::<Vec<u8>>();
+        assert_eq!(zok, vec![ebcdic("00"), ebcdic("01"), ebcdic("05")]);
+    }
+}
