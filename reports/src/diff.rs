@@ -95,9 +95,9 @@ pub fn changes_frame(changes: &[Change]) -> PolarsResult<DataFrame> {
     )
 }
 
-/// Per kind: `kind`, `added`, `removed`, `changed` (distinct keys with a changed field),
-/// `fields` (changed fields), sorted by kind. Same counts as [`DiffReport::tally`].
-pub fn tally_frame(changes: &DataFrame) -> PolarsResult<DataFrame> {
+/// Per kind: rows added, removed, changed (distinct keys with a changed field) and fields
+/// changed, counted by group_by on the changes frame. Same counts as [`DiffReport::tally`].
+pub fn tally_changes(changes: &DataFrame) -> PolarsResult<BTreeMap<String, KindCounts>> {
     let by_change = group_totals(changes, &["kind", "change"], &[])?;
     // As in `tally`: whatever is neither added nor removed is a changed field.
     let change = changes.column("change")?.str()?;
@@ -132,6 +132,11 @@ pub fn tally_frame(changes: &DataFrame) -> PolarsResult<DataFrame> {
             .or_default()
             .changed = n.unwrap_or_default();
     }
+    Ok(per_kind)
+}
+
+/// The tally as a table for the page: `kind`, `added`, `removed`, `changed`, `fields`.
+fn tally_frame(per_kind: &BTreeMap<String, KindCounts>) -> PolarsResult<DataFrame> {
     let u = |f: fn(&KindCounts) -> u64| per_kind.values().map(f).collect::<Vec<_>>();
     DataFrame::new(
         per_kind.len(),
@@ -146,27 +151,6 @@ pub fn tally_frame(changes: &DataFrame) -> PolarsResult<DataFrame> {
             Column::new("fields".into(), u(|c| c.fields)),
         ],
     )
-}
-
-/// [`tally_frame`] as `diff.json`'s `summary` map.
-fn summary_of(tally: &DataFrame) -> PolarsResult<BTreeMap<String, KindCounts>> {
-    let kinds = tally.column("kind")?.str()?;
-    let get = |name: &str, i: usize| -> PolarsResult<u64> {
-        Ok(tally.column(name)?.u64()?.get(i).unwrap_or_default())
-    };
-    let mut out = BTreeMap::new();
-    for (i, k) in kinds.iter().enumerate() {
-        out.insert(
-            k.unwrap_or_default().to_string(),
-            KindCounts {
-                added: get("added", i)?,
-                removed: get("removed", i)?,
-                changed: get("changed", i)?,
-                fields: get("fields", i)?,
-            },
-        );
-    }
-    Ok(out)
 }
 
 const DIFF_CSV: [(&str, &str); 6] = [
@@ -184,10 +168,11 @@ pub fn write(dir: &Path, report: &DiffReport) -> Result<(), Error> {
     fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
     let perr = |e| Error::polars(dir, e);
     let changes = changes_frame(&report.changes).map_err(perr)?;
-    let tally = tally_frame(&changes).map_err(perr)?;
+    let summary = tally_changes(&changes).map_err(perr)?;
+    let tally = tally_frame(&summary).map_err(perr)?;
     // diff.json nests the summary map and the change list: serde, not polars' record writer.
     let json = DiffReport {
-        summary: summary_of(&tally).map_err(perr)?,
+        summary,
         ..report.clone()
     };
     write_json(&dir.join("diff.json"), &json)?;
