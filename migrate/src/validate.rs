@@ -16,7 +16,8 @@ const PERSON_CHILDREN: &[&str] = &[
     "fuhyo",
     "zaigai_senkyo",
     "kojin_jotai",
-    "renkei",
+    "shikibetsu_fugo",
+    "jimu_renkei",
 ];
 /// Entities whose rows must name an existing 戸籍, by `koseki_id`.
 const KOSEKI_CHILDREN: &[&str] = &["person", "koseki_jiko"];

@@ -227,6 +227,7 @@ impl Store {
             conn,
             path: path.to_path_buf(),
             fold,
+            bulk: None,
         })
     }
 }

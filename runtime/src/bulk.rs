@@ -1,7 +1,8 @@
-//! Atomic bulk loading for migrate. The new register is built in a plain in-memory database
-//! (nothing of it touches the disk unencrypted), then written encrypted in one pass into a
-//! temporary file beside the target, which is renamed over the target only once it is complete,
-//! hashed and synced. A killed or failed run leaves the old store untouched (and its temporary
+//! Atomic bulk loading for migrate. The new register is built in an encrypted temporary file
+//! beside the target, with no journal and a page cache that holds the register, so each page is
+//! encrypted and written once, when the load commits (nothing of it touches the disk
+//! unencrypted). The file is renamed over the target only once it is complete, hashed and
+//! synced. A killed or failed run leaves the old store untouched (and its temporary
 //! file is removed on the next attempt). Staff accounts, the audit log and the issuance records
 //! (交付履歴) of the old store are carried over; issuances are re-pointed at the new ids of their
 //! 戸籍, person and image register through the vendor's keys, which do not change between loads.
@@ -45,8 +46,8 @@ pub struct BulkLoad {
     key: Key,
     /// The target existed (and opened with the key) when the load began.
     old: bool,
-    /// Indexes left out of the in-memory build (no load step reads them): name, SQL. They are
-    /// built once, in the encrypted file, after its data.
+    /// Indexes left out while rows arrive (no load step reads them): name, SQL. Each is built
+    /// once, by one sort, after the data.
     deferred: Vec<(String, String)>,
 }
 
@@ -54,29 +55,28 @@ pub struct BulkLoad {
 /// 戸籍 arrive); every other index is built after the data.
 const KEPT_WHILE_LOADING: &[&str] = &["search_card_owner", "search_card_image"];
 
+/// The page cache of a load, in KiB: the register should fit (a page that leaves the cache is
+/// encrypted, written and later read back and decrypted), but leave room for the rest of the
+/// migration. Half of the memory available when the load begins, at least 256 MiB.
+fn cache_kib() -> u64 {
+    let available = std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|m| {
+            m.lines()
+                .find(|l| l.starts_with("MemAvailable:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|n| n.parse::<u64>().ok())
+        })
+        .unwrap_or(2 << 20);
+    (available / 2).max(256 << 10)
+}
+
 /// Indexes the carry-over of issuances reads.
 const SOURCE_KEY_INDEXES: &[&str] = &[
     "koseki_source_key",
     "person_source_key",
     "image_register_source_key",
 ];
-
-/// `CREATE TABLE x …` → `CREATE TABLE enc.x …` (likewise indexes and triggers): the same object
-/// in another attached database.
-fn in_schema(sql: &str, schema: &str) -> String {
-    for head in [
-        "CREATE TABLE ",
-        "CREATE UNIQUE INDEX ",
-        "CREATE INDEX ",
-        "CREATE TRIGGER ",
-        "CREATE VIEW ",
-    ] {
-        if let Some(rest) = sql.strip_prefix(head) {
-            return format!("{head}{schema}.{rest}");
-        }
-    }
-    sql.to_string()
-}
 
 fn sidecar(path: &Path, suffix: &str) -> PathBuf {
     let mut name = path
@@ -120,7 +120,66 @@ const CARRY_OVER: &str = "
         FROM old.issuance i2
     ) k ON k.id = i.id
     ORDER BY i.id;
+    INSERT INTO shien_sochi (id, person_id, valid_from, valid_to, data)
+    SELECT o.id, n.id, o.valid_from, o.valid_to, o.data
+    FROM old.shien_sochi o JOIN old.person p ON p.id = o.person_id
+        JOIN main.person n ON n.source_key = p.source_key
+    ORDER BY o.id;
+    INSERT INTO konbini_registration (id, person_id, applied_at, status, data)
+    SELECT o.id, n.id, o.applied_at, o.status, o.data
+    FROM old.konbini_registration o JOIN old.person p ON p.id = o.person_id
+        JOIN main.person n ON n.source_key = p.source_key
+    ORDER BY o.id;
 ";
+
+/// What the runtime records after cutover that a bulk load cannot rebuild from the vendor's
+/// files: a load over a store holding any of it refuses (label, query counting it). `?1` is
+/// the last id the previous load wrote in that table (meta `load_max_ids`), so only rows added
+/// since count; a query without `?1` counts what no load ever writes.
+const RECORDED_AFTER_CUTOVER: &[(&str, &str)] = &[
+    (
+        "事項 recorded in the runtime",
+        "SELECT count(*) FROM jiko WHERE id > ?1",
+    ),
+    (
+        "届出 received in the runtime",
+        "SELECT count(*) FROM uketsuke WHERE id > ?1",
+    ),
+    (
+        "later versions of a 戸籍 header",
+        "SELECT count(*) FROM koseki_version WHERE version > 1",
+    ),
+    (
+        "later versions of a person",
+        "SELECT count(*) FROM person_version WHERE version > 1",
+    ),
+    ("届書 documents", "SELECT count(*) FROM todoke_document"),
+    ("届出 decisions", "SELECT count(*) FROM todoke_decision"),
+    (
+        "副本 to send or sent",
+        "SELECT count(*) FROM fukuhon_outbox",
+    ),
+];
+
+/// The meta key holding the last 事項 and 受付 ids a load wrote, "jiko uketsuke".
+const LOAD_MAX_IDS: &str = "load_max_ids";
+
+/// 支援措置 and コンビニ交付 registrations are carried over by their person's vendor key; one
+/// whose person is not in the new data would be lost, so the load refuses instead (label,
+/// query counting them, with the new data as `main` and the old store as `old`).
+const CARRIED_BY_PERSON: &[(&str, &str)] = &[
+    (
+        "支援措置",
+        "SELECT count(*) FROM old.shien_sochi o LEFT JOIN old.person p ON p.id = o.person_id
+         WHERE NOT EXISTS (SELECT 1 FROM main.person n WHERE n.source_key = p.source_key)",
+    ),
+    (
+        "コンビニ交付 registrations",
+        "SELECT count(*) FROM old.konbini_registration o LEFT JOIN old.person p ON p.id = o.person_id
+         WHERE o.person_id IS NOT NULL
+           AND NOT EXISTS (SELECT 1 FROM main.person n WHERE n.source_key = p.source_key)",
+    ),
+];
 
 impl BulkLoad {
     /// Starts a load that will replace `target`. If `target` exists it must open with `key`
@@ -131,7 +190,34 @@ impl BulkLoad {
         remove_if_exists(&tmp)?;
         remove_if_exists(&sidecar(&tmp, "-journal"))?;
         let old = if target.exists() {
-            drop(Store::open(target, key)?);
+            let old = Store::open(target, key)?;
+            // A store that no load wrote (made by `Store::create`) has no mark: its 事項 and
+            // 受付 are all taken as the previous content.
+            let (max_jiko, max_uketsuke) = match old.meta(LOAD_MAX_IDS)? {
+                Some(m) => {
+                    let mut it = m.split(' ').map(|n| n.parse::<i64>().unwrap_or(0));
+                    (it.next().unwrap_or(0), it.next().unwrap_or(0))
+                }
+                None => (i64::MAX, i64::MAX),
+            };
+            let mut found = Vec::new();
+            for (i, (label, sql)) in RECORDED_AFTER_CUTOVER.iter().enumerate() {
+                let mut stmt = old.conn.prepare(sql)?;
+                let n: i64 = match (stmt.parameter_count(), i) {
+                    (0, _) => stmt.query_row([], |r| r.get(0))?,
+                    (_, 0) => stmt.query_row([max_jiko], |r| r.get(0))?,
+                    _ => stmt.query_row([max_uketsuke], |r| r.get(0))?,
+                };
+                if n > 0 {
+                    found.push(format!("{n} {label}"));
+                }
+            }
+            if !found.is_empty() {
+                return Err(StoreError::RecordedAfterCutover {
+                    path: target.to_path_buf(),
+                    what: found.join(", "),
+                });
+            }
             true
         } else {
             false
@@ -139,7 +225,7 @@ impl BulkLoad {
         // The temporary file exists from the start (empty: SQLite reads an empty file as an
         // empty database), so a stale one from a killed run is recognisable and removed.
         std::fs::File::create(&tmp).map_err(|e| StoreError::io(&tmp, e))?;
-        let store = Store::create_in_memory(&tmp, FoldTable::installed())?;
+        let store = Store::create_for_bulk(&tmp, key, FoldTable::installed(), cache_kib())?;
         let deferred: Vec<(String, String)> = store
             .conn
             .prepare(
@@ -190,7 +276,7 @@ impl BulkLoad {
     }
 
     fn write(&self, store: Store, round: Option<&str>) -> Result<LoadSummary> {
-        store.conn.execute_batch("COMMIT;")?;
+        store.flush_pending_index()?;
         // The load ran without row-by-row reference checks: one pass over them all.
         let dangling: Vec<String> = store
             .conn
@@ -223,13 +309,31 @@ impl BulkLoad {
                 "ATTACH DATABASE ?1 AS old KEY ?2",
                 rusqlite::params![self.target.to_string_lossy(), self.key.attach_literal()],
             )?;
+            let mut lost = Vec::new();
+            for (label, sql) in CARRIED_BY_PERSON {
+                let n: i64 = store.conn.query_row(sql, [], |r| r.get(0))?;
+                if n > 0 {
+                    lost.push(format!("{n} {label} of persons not in the new data"));
+                }
+            }
+            if !lost.is_empty() {
+                return Err(StoreError::RecordedAfterCutover {
+                    path: self.target.clone(),
+                    what: lost.join(", "),
+                });
+            }
             store.conn.execute_batch(CARRY_OVER)?;
-            store.conn.execute_batch("DETACH DATABASE old;")?;
         }
         let t = std::time::Instant::now();
         let content_hash = store.content_hash()?;
         let hash_millis = t.elapsed().as_millis() as u64;
         store.set_meta("content_hash", &content_hash)?;
+        let max_ids: (i64, i64) = store.conn.query_row(
+            "SELECT (SELECT COALESCE(MAX(id), 0) FROM jiko), (SELECT COALESCE(MAX(id), 0) FROM uketsuke)",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        store.set_meta(LOAD_MAX_IDS, &format!("{} {}", max_ids.0, max_ids.1))?;
         store.set_meta("loaded_at", &util::now_iso())?;
         if let Some(r) = round {
             store.set_meta("round", r)?;
@@ -243,18 +347,19 @@ impl BulkLoad {
         })?;
         let counts = store.counts()?;
         let t = std::time::Instant::now();
-        // One pass, each page encrypted once. The temporary file needs no journal: it is
-        // thrown away unless complete.
-        store.conn.execute(
-            "ATTACH DATABASE ?1 AS enc KEY ?2",
-            rusqlite::params![self.tmp.to_string_lossy(), self.key.attach_literal()],
-        )?;
-        store.conn.execute_batch(
-            "PRAGMA enc.journal_mode = OFF; PRAGMA enc.synchronous = OFF;
-             PRAGMA enc.cache_size = -262144;",
-        )?;
-        self.export(&store)?;
-        store.conn.execute_batch("DETACH DATABASE enc;")?;
+        for (_, sql) in self
+            .deferred
+            .iter()
+            .filter(|(n, _)| !(self.old && SOURCE_KEY_INDEXES.contains(&n.as_str())))
+        {
+            store.conn.execute_batch(sql)?;
+        }
+        // Every page is encrypted and written here, once.
+        store.conn.execute_batch("COMMIT;")?;
+        if self.old {
+            // Only now: a database read in a transaction cannot be detached before it ends.
+            store.conn.execute_batch("DETACH DATABASE old;")?;
+        }
         drop(store);
         let write_millis = t.elapsed().as_millis() as u64;
         let t = std::time::Instant::now();
@@ -274,51 +379,6 @@ impl BulkLoad {
             write_millis,
             sync_millis: t.elapsed().as_millis() as u64,
         })
-    }
-}
-
-impl BulkLoad {
-    /// Copies the in-memory store into the attached, empty, encrypted `enc`: tables, their
-    /// rows (in key order, so every b-tree is appended to), then the indexes (each built by one
-    /// sort) and the triggers. Like `sqlcipher_export`, which creates the indexes first and
-    /// then maintains them row by row.
-    fn export(&self, store: &Store) -> Result<()> {
-        let schema: Vec<(String, String, String)> = store
-            .conn
-            .prepare(
-                "SELECT type, name, sql FROM main.sqlite_master
-                 WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite_%' ORDER BY rowid",
-            )?
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
-            .collect::<rusqlite::Result<_>>()?;
-        let of = |kind: &'static str| {
-            schema
-                .iter()
-                .filter(move |(t, _, _)| t == kind)
-                .map(|(_, n, sql)| (n.as_str(), sql.as_str()))
-        };
-        let tx = store.conn.unchecked_transaction()?;
-        for (name, sql) in of("table") {
-            tx.execute_batch(&in_schema(sql, "enc"))?;
-            tx.execute_batch(&format!(
-                "INSERT INTO enc.{name} SELECT * FROM main.{name};"
-            ))?;
-        }
-        let built: Vec<&str> = of("index").map(|(n, _)| n).collect();
-        let indexes = of("index").map(|(_, sql)| sql).chain(
-            self.deferred
-                .iter()
-                .filter(|(n, _)| !built.contains(&n.as_str()))
-                .map(|(_, sql)| sql.as_str()),
-        );
-        for sql in indexes {
-            tx.execute_batch(&in_schema(sql, "enc"))?;
-        }
-        for (_, sql) in of("trigger").chain(of("view")) {
-            tx.execute_batch(&in_schema(sql, "enc"))?;
-        }
-        tx.commit()?;
-        Ok(())
     }
 }
 
@@ -489,6 +549,96 @@ mod tests {
         let next = s.issue(&req, "sato", "T1").unwrap();
         assert_eq!(next.hakko_no, "0000002");
         assert!(s.audit_verify().unwrap().ok());
+    }
+
+    #[test]
+    fn shien_sochi_follows_its_person_and_runtime_records_block_a_reload() {
+        use crate::model::{Jiko, JikoItem, JikoKind};
+        let dir = tempfile::tempdir().unwrap();
+        let key = Key::generate();
+        let a = dir.path().join("a.db");
+        load_demo(&a, &key);
+        let s = Store::open(&a, &key).unwrap();
+        let (pid, pkey): (i64, String) = s
+            .conn
+            .query_row(
+                "SELECT id, source_key FROM person WHERE source_key IS NOT NULL ORDER BY id DESC LIMIT 1",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap();
+        s.conn
+            .execute(
+                "INSERT INTO shien_sochi (person_id, valid_from, data) VALUES (?1, '2026-04-01', '{}')",
+                [pid],
+            )
+            .unwrap();
+        drop(s);
+
+        // Reloaded with another 戸籍 first: the block moves with its person.
+        let load = BulkLoad::begin(&a, &key).unwrap();
+        let mut extra = fixtures::yamabuki();
+        extra.source_key = Some("extra".into());
+        for p in extra.persons.iter_mut() {
+            p.source_key = p.source_key.as_ref().map(|k| format!("extra/{k}"));
+        }
+        load.store().insert_koseki(&extra).unwrap();
+        fixtures::fill_demo(load.store()).unwrap();
+        load.finish(Some("r2")).unwrap();
+        let s = Store::open(&a, &key).unwrap();
+        let (moved, key_now): (i64, String) = s
+            .conn
+            .query_row(
+                "SELECT p.id, p.source_key FROM shien_sochi b JOIN person p ON p.id = b.person_id",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap();
+        assert_eq!(key_now, pkey);
+        assert_ne!(moved, pid, "ids moved between the loads");
+
+        // A 事項 recorded by staff after cutover is not in the vendor's files: refuse.
+        let k = s.list_koseki(0, 1).unwrap()[0].id;
+        s.append_jiko(
+            k,
+            None,
+            &Jiko::new(
+                JikoKind::from_label("訂正"),
+                vec![JikoItem::new("訂正事由", "錯誤")],
+            ),
+        )
+        .unwrap();
+        drop(s);
+        let refused = BulkLoad::begin(&a, &key);
+        assert!(
+            matches!(&refused, Err(StoreError::RecordedAfterCutover { what, .. }) if what.contains("1 事項")),
+            "{:?}",
+            refused.err()
+        );
+
+        // A block whose person the new data lacks would be lost: refuse at finish, old store kept.
+        let b = dir.path().join("b.db");
+        load_demo(&b, &key);
+        let s = Store::open(&b, &key).unwrap();
+        s.conn
+            .execute(
+                "INSERT INTO shien_sochi (person_id, valid_from, data)
+                 SELECT id, '2026-04-01', '{}' FROM person WHERE source_key IS NOT NULL
+                 ORDER BY id DESC LIMIT 1",
+                [],
+            )
+            .unwrap();
+        drop(s);
+        let load = BulkLoad::begin(&b, &key).unwrap();
+        load.store().insert_koseki(&fixtures::yamabuki()).unwrap();
+        let lost = load.finish(Some("r2"));
+        assert!(
+            matches!(&lost, Err(StoreError::RecordedAfterCutover { what, .. }) if what.contains("支援措置")),
+            "{:?}",
+            lost.err()
+        );
+        let s = Store::open(&b, &key).unwrap();
+        assert_eq!(s.counts().unwrap().koseki, 3, "old store untouched");
     }
 
     #[test]

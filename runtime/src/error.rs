@@ -32,6 +32,10 @@ pub enum StoreError {
     Sqlite(#[from] rusqlite::Error),
     #[error("stored JSON: {0}")]
     Json(#[from] serde_json::Error),
+    #[error(
+        "{path}: the store holds what the runtime recorded after cutover ({what}); a bulk load would replace it, so it refuses"
+    )]
+    RecordedAfterCutover { path: PathBuf, what: String },
     #[error("{0}")]
     Invalid(String),
     #[error("{0} not found")]

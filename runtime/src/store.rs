@@ -84,6 +84,9 @@ pub struct Store {
     pub(crate) conn: Connection,
     pub(crate) path: PathBuf,
     pub(crate) fold: Arc<FoldTable>,
+    /// Set only while a bulk load builds this store: search keys gathered to be written in
+    /// key order at the end (see [`crate::index::PendingIndex`]).
+    pub(crate) bulk: Option<std::cell::RefCell<crate::index::PendingIndex>>,
 }
 
 impl std::fmt::Debug for Store {
@@ -228,20 +231,26 @@ impl Store {
             conn,
             path: path.to_path_buf(),
             fold,
+            bulk: None,
         })
     }
 
-    /// A new, empty store in memory, plain (unencrypted: nothing of it touches the disk;
-    /// temporary tables and sorts stay in memory too), for [`crate::bulk::BulkLoad`] to build
-    /// the whole register in and then write it encrypted in one pass. No journal: a failed
-    /// load is discarded whole. References are checked once, when the load is finished
-    /// ([`crate::bulk::BulkLoad::finish`]), not row by row.
-    pub(crate) fn create_in_memory(path: &Path, fold: Arc<FoldTable>) -> Result<Store> {
-        let conn = Connection::open_in_memory()?;
-        conn.execute_batch(
-            "PRAGMA temp_store = MEMORY; PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;
-             PRAGMA foreign_keys = OFF;",
-        )?;
+    /// A new, empty store for [`crate::bulk::BulkLoad`] to build the whole register in: the
+    /// encrypted temporary file itself, with no journal (a failed load is discarded whole), a
+    /// page cache large enough to hold the register (each page is encrypted once, when the
+    /// load commits), and temporary tables and sorts in memory (nothing plain on disk).
+    /// References are checked once, when the load is finished, not row by row.
+    pub(crate) fn create_for_bulk(
+        path: &Path,
+        key: &Key,
+        fold: Arc<FoldTable>,
+        cache_kib: u64,
+    ) -> Result<Store> {
+        let conn = connect(path, key, true)?;
+        conn.execute_batch(&format!(
+            "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA temp_store = MEMORY;
+             PRAGMA foreign_keys = OFF; PRAGMA cache_size = -{cache_kib};"
+        ))?;
         migrate(&conn, path)?;
         fold::save_to_store(&conn, &fold)?;
         conn.execute(
@@ -253,6 +262,7 @@ impl Store {
             conn,
             path: path.to_path_buf(),
             fold,
+            bulk: Some(Default::default()),
         })
     }
 
@@ -270,6 +280,7 @@ impl Store {
             conn,
             path: path.to_path_buf(),
             fold,
+            bulk: None,
         })
     }
 
@@ -300,7 +311,7 @@ impl Store {
     /// is all or nothing as a whole (a failure discards it), so its steps take no savepoint,
     /// which would copy every page they touch into a statement journal.
     pub fn atomically<T>(&self, f: impl FnOnce(&Store) -> Result<T>) -> Result<T> {
-        if self.in_memory() {
+        if self.bulk.is_some() {
             return f(self);
         }
         self.conn.execute_batch("SAVEPOINT koseki_atomic")?;
@@ -316,11 +327,6 @@ impl Store {
                 Err(e)
             }
         }
-    }
-
-    /// Whether this is a bulk load's in-memory store.
-    pub(crate) fn in_memory(&self) -> bool {
-        self.conn.path().is_none_or(str::is_empty)
     }
 
     /// Executes one statement through the connection's statement cache (writes run once per
