@@ -8,6 +8,9 @@ use clap::{Parser, Subcommand};
 mod cmd;
 mod progress;
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Migrate a city's family register (戸籍) and 戸籍の附票 out of a legacy vendor system,
 /// identify every legacy character, and run the register after cutover.
 #[derive(Parser)]

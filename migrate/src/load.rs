@@ -13,7 +13,8 @@ use runtime::model::{
 
 use crate::Error;
 use crate::images::CheckedImage;
-use crate::stage::{Row, Staged, StagedFile};
+use crate::read::Context;
+use crate::stage::{FullRow, Row, Staged, StagedFile};
 use crate::value::Value;
 
 /// How many rows of each entity went into the store.
@@ -117,12 +118,12 @@ fn number(v: &Value) -> u32 {
 }
 
 /// Events from 事項 rows (continuation records, 枝番 > 0, join their main record's items).
-fn events(f: &StagedFile, rows: &[&Row], owner: &str) -> Vec<Jiko> {
+fn events(rows: &[FullRow], owner: &str) -> Vec<Jiko> {
     let mut out: Vec<Jiko> = Vec::new();
     for row in rows {
-        let seq = number(f.get(row, "seq"));
-        let eda = number(f.get(row, "eda"));
-        let items: Vec<JikoItem> = match f.get(row, "items") {
+        let seq = number(row.get("seq"));
+        let eda = number(row.get("eda"));
+        let items: Vec<JikoItem> = match row.get("items") {
             Value::Items { items } => items
                 .iter()
                 .map(|i| JikoItem {
@@ -139,7 +140,7 @@ fn events(f: &StagedFile, rows: &[&Row], owner: &str) -> Vec<Jiko> {
             main.items.extend(items);
             continue;
         }
-        let mut j = Jiko::new(JikoKind::from_label(&name_of(f.get(row, "kind"))), items);
+        let mut j = Jiko::new(JikoKind::from_label(&name_of(row.get("kind"))), items);
         j.seq = seq;
         j.source_key = Some(format!("{owner}/{seq}"));
         out.push(j);
@@ -161,11 +162,38 @@ type Groups<'g, 'a> = (&'g Grouped<'a>, &'g Grouped<'a>, &'g Grouped<'a>);
 /// Everything the load needs, indexed.
 pub struct Plan<'a> {
     staged: &'a Staged,
+    ctx: &'a Context<'a>,
 }
 
 impl<'a> Plan<'a> {
-    pub fn new(staged: &'a Staged) -> Plan<'a> {
-        Plan { staged }
+    pub fn new(staged: &'a Staged, ctx: &'a Context<'a>) -> Plan<'a> {
+        Plan { staged, ctx }
+    }
+
+    /// Every row of `entity`, converted whole, in file order: decoded in parallel a chunk at
+    /// a time, handed to `each` in order.
+    fn each_full(
+        &self,
+        entity: &str,
+        mut each: impl FnMut(&StagedFile, &Row, &FullRow) -> Result<(), Error>,
+    ) -> Result<(), Error> {
+        use rayon::prelude::*;
+        let rows = self.rows(entity);
+        for chunk in rows.chunks(8192) {
+            let full: Vec<FullRow> = chunk
+                .par_iter()
+                .map(|(f, r)| f.full(r, self.ctx))
+                .collect::<Result<_, _>>()?;
+            for ((f, r), full) in chunk.iter().zip(&full) {
+                each(f, r, full)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The rows of a group, converted whole.
+    fn full_rows(&self, rows: &[(&'a StagedFile, &'a Row)]) -> Result<Vec<FullRow<'a>>, Error> {
+        rows.iter().map(|(f, r)| f.full(r, self.ctx)).collect()
     }
 
     fn rows(&self, entity: &str) -> Vec<(&'a StagedFile, &'a Row)> {
@@ -198,34 +226,31 @@ impl<'a> Plan<'a> {
         f: &StagedFile,
         r: &Row,
         (persons_of, kjiko_of, mibun_of): Groups<'_, 'a>,
-    ) -> Built {
-        let kid = f.get(r, "koseki_id").key();
-        let status = match name_of(f.get(r, "status")).as_str() {
+    ) -> Result<Built, Error> {
+        let kr = f.full(r, self.ctx)?;
+        let kid = kr.get("koseki_id").key();
+        let status = match name_of(kr.get("status")).as_str() {
             "全部除籍" => KosekiStatus::ZenbuJoseki,
             _ => KosekiStatus::Genzai,
         };
         let jiko = match kjiko_of.get(&kid) {
-            Some(rows) => {
-                let f2 = rows[0].0;
-                let rs: Vec<&Row> = rows.iter().map(|(_, r)| *r).collect();
-                events(f2, &rs, &kid)
-            }
+            Some(rows) => events(&self.full_rows(rows)?, &kid),
             None => Vec::new(),
         };
         let n_kjiko = kjiko_of.get(&kid).map_or(0, Vec::len) as u64;
         let mut persons = Vec::new();
         let mut n_mibun = 0u64;
         for (pf, pr) in persons_of.get(&kid).map(Vec::as_slice).unwrap_or(&[]) {
-            let pid = pf.get(pr, "person_id").key();
+            let pfull = pf.full(pr, self.ctx)?;
+            let pid = pfull.get("person_id").key();
             let mibun = match mibun_of.get(&pid) {
                 Some(rows) => {
                     n_mibun += rows.len() as u64;
-                    let rs: Vec<&Row> = rows.iter().map(|(_, r)| *r).collect();
-                    events(rows[0].0, &rs, &format!("{kid}/{pid}"))
+                    events(&self.full_rows(rows)?, &format!("{kid}/{pid}"))
                 }
                 None => Vec::new(),
             };
-            let g = |n: &str| pf.get(pr, n);
+            let g = |n: &str| pfull.get(n);
             persons.push(Person {
                 id: 0,
                 koseki_id: 0,
@@ -260,7 +285,7 @@ impl<'a> Plan<'a> {
             });
         }
         persons.sort_by_key(|p| p.kisai_jun);
-        let g = |n: &str| f.get(r, n);
+        let g = |n: &str| kr.get(n);
         let k = Koseki {
             id: 0,
             honseki: Honseki {
@@ -280,11 +305,11 @@ impl<'a> Plan<'a> {
             persons,
             source_key: Some(kid.clone()),
         };
-        Built {
+        Ok(Built {
             koseki: k,
             n_kjiko,
             n_mibun,
-        }
+        })
     }
 
     /// Build and store every 戸籍 with its persons and events, then the rows that hang off
@@ -311,7 +336,7 @@ impl<'a> Plan<'a> {
         let koseki_rows = self.rows("koseki");
         let groups = (&persons_of, &kjiko_of, &mibun_of);
         std::thread::scope(|scope| -> Result<(), Error> {
-            let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Built>>(4);
+            let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Vec<Built>, Error>>(4);
             scope.spawn(move || {
                 for batch in koseki_rows.chunks(256) {
                     let built = batch
@@ -324,6 +349,7 @@ impl<'a> Plan<'a> {
                 }
             });
             for batch in rx {
+                let batch = batch?;
                 for Built {
                     koseki: k,
                     n_kjiko,
@@ -348,15 +374,15 @@ impl<'a> Plan<'a> {
             Ok(())
         })?;
 
-        for (f, r) in self.rows("fuhyo") {
-            let g = |n: &str| f.get(r, n);
+        self.each_full("fuhyo", |f, r, full| {
+            let g = |n: &str| full.get(n);
             let pid = g("person_id").key();
             let Some((person_id, koseki_id, name)) = person_ids.get(&pid).cloned() else {
                 loaded.problems.push(format!(
                     "{} record {}: person {pid} not loaded",
                     f.spec.data, r.record
                 ));
-                continue;
+                return Ok(());
             };
             let removed = name_of(g("fuhyo_kbn")) == "除附票" || !g("shojo_date").is_empty();
             let e = FuhyoEntry {
@@ -389,10 +415,11 @@ impl<'a> Plan<'a> {
             };
             store.insert_fuhyo(&e).map_err(store_err)?;
             count("fuhyo", 1);
-        }
+            Ok(())
+        })?;
 
-        for (f, r) in self.rows("uketsuke") {
-            let g = |n: &str| f.get(r, n);
+        self.each_full("uketsuke", |_, _, full| {
+            let g = |n: &str| full.get(n);
             let ymd = g("received_ymd").key();
             let hm = number(g("received_hm"));
             let received_at = if ymd.len() == 8 {
@@ -428,10 +455,11 @@ impl<'a> Plan<'a> {
             };
             store.insert_uketsuke(&u).map_err(store_err)?;
             count("uketsuke", 1);
-        }
+            Ok(())
+        })?;
 
-        for (f, r) in self.rows("fujuri") {
-            let g = |n: &str| f.get(r, n);
+        self.each_full("fujuri", |_, _, full| {
+            let g = |n: &str| full.get(n);
             let m = FujuriMoushide {
                 id: 0,
                 applicant: PersonName {
@@ -453,10 +481,11 @@ impl<'a> Plan<'a> {
             };
             store.insert_fujuri(&m).map_err(store_err)?;
             count("fujuri", 1);
-        }
+            Ok(())
+        })?;
 
-        for (f, r) in self.rows("image_register") {
-            let g = |n: &str| f.get(r, n);
+        self.each_full("image_register", |_, _, full| {
+            let g = |n: &str| full.get(n);
             let no = g("midashi_no").key();
             let kind = name_of(g("kind"));
             let reg = ImageRegister {
@@ -504,12 +533,13 @@ impl<'a> Plan<'a> {
             };
             store.insert_image_register(&reg).map_err(store_err)?;
             count("image_register", 1);
-        }
+            Ok(())
+        })?;
 
         // The rest of the migration scope, in tables of their own (register content).
         let person_of = |k: &str| person_ids.get(k).map(|p| p.0);
-        for (f, r) in self.rows("tokei") {
-            let g = |n: &str| f.get(r, n);
+        self.each_full("tokei", |_, _, full| {
+            let g = |n: &str| full.get(n);
             store
                 .insert_tokei(&Tokei {
                     month: g("month").key(),
@@ -523,9 +553,10 @@ impl<'a> Plan<'a> {
                 })
                 .map_err(store_err)?;
             count("tokei", 1);
-        }
-        for (f, r) in self.rows("kojin_jotai") {
-            let g = |n: &str| f.get(r, n);
+            Ok(())
+        })?;
+        self.each_full("kojin_jotai", |_, _, full| {
+            let g = |n: &str| full.get(n);
             let pid = g("person_id").key();
             store
                 .insert_kojin_jotai(&KojinJotai {
@@ -541,9 +572,10 @@ impl<'a> Plan<'a> {
                 })
                 .map_err(store_err)?;
             count("kojin_jotai", 1);
-        }
-        for (f, r) in self.rows("shikibetsu_fugo") {
-            let g = |n: &str| f.get(r, n);
+            Ok(())
+        })?;
+        self.each_full("shikibetsu_fugo", |_, _, full| {
+            let g = |n: &str| full.get(n);
             let pid = g("person_id").key();
             store
                 .insert_shikibetsu_fugo(&ShikibetsuFugo {
@@ -555,9 +587,10 @@ impl<'a> Plan<'a> {
                 })
                 .map_err(store_err)?;
             count("shikibetsu_fugo", 1);
-        }
-        for (f, r) in self.rows("jimu_renkei") {
-            let g = |n: &str| f.get(r, n);
+            Ok(())
+        })?;
+        self.each_full("jimu_renkei", |_, _, full| {
+            let g = |n: &str| full.get(n);
             let pid = g("person_id").key();
             store
                 .insert_jimu_renkei(&JimuRenkei {
@@ -572,7 +605,8 @@ impl<'a> Plan<'a> {
                 })
                 .map_err(store_err)?;
             count("jimu_renkei", 1);
-        }
+            Ok(())
+        })?;
 
         // An entity the store has no table for (a profile may deliver 在外選挙人 apart from
         // the 附票): kept whole, as JSON lines in the store's meta table, so nothing read is
@@ -584,10 +618,9 @@ impl<'a> Plan<'a> {
             }
             let mut lines = String::new();
             for (f, r) in &rows {
-                let obj: serde_json::Map<String, serde_json::Value> = f
-                    .columns
-                    .iter()
-                    .zip(&r.values)
+                let full = f.full(r, self.ctx)?;
+                let obj: serde_json::Map<String, serde_json::Value> = full
+                    .fields()
                     .map(|(c, v)| {
                         (
                             c.clone(),

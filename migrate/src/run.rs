@@ -215,7 +215,7 @@ pub fn migrate(opts: &Options, progress: &dyn Progress) -> Result<Outcome, Error
     // only once committed and hashed: a run that dies half-way leaves the old store as it was.
     let bulk = runtime::bulk::BulkLoad::begin(&opts.db, &opts.key).map_err(serr)?;
     let store = bulk.store();
-    let loaded = Plan::new(&staged).load(store, &by_no, &|n| progress.inc(n))?;
+    let loaded = Plan::new(&staged, &ctx).load(store, &by_no, &|n| progress.inc(n))?;
     for (code, (local, _, _)) in &gaiji {
         if !*local {
             continue;

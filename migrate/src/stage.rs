@@ -44,6 +44,9 @@ pub struct StagedFile {
     pub read: u64,
     /// The whole file, kept so quarantined records can carry their raw bytes.
     pub record_len: usize,
+    /// Converts a row again, whole ([`StagedFile::full`]): rows keep only the fields the
+    /// checks read.
+    pub decoder: Option<std::sync::Arc<crate::read::RecordDecoder>>,
 }
 
 impl StagedFile {
@@ -62,6 +65,22 @@ impl StagedFile {
             trailer_count: None,
             read: 0,
             record_len: 0,
+            decoder: None,
+        }
+    }
+
+    /// Every mapped value of `row`, converted again from the file (or the row itself when the
+    /// file was not read from disk).
+    pub fn full(&self, row: &Row, ctx: &crate::read::Context) -> Result<FullRow<'_>, crate::Error> {
+        match &self.decoder {
+            Some(d) => Ok(FullRow {
+                columns: &d.columns,
+                values: d.decode(row.record, row.offset, ctx)?,
+            }),
+            None => Ok(FullRow {
+                columns: &self.columns,
+                values: row.values.clone(),
+            }),
         }
     }
 
@@ -80,6 +99,29 @@ impl StagedFile {
         self.col(name)
             .and_then(|i| row.values.get(i))
             .unwrap_or(&EMPTY)
+    }
+}
+
+/// A row with every mapped field (see [`StagedFile::full`]).
+pub struct FullRow<'f> {
+    columns: &'f [String],
+    pub values: Vec<Value>,
+}
+
+impl FullRow<'_> {
+    /// The value of `name`, or Empty.
+    pub fn get(&self, name: &str) -> &Value {
+        static EMPTY: Value = Value::Empty;
+        self.columns
+            .iter()
+            .position(|c| c == name)
+            .and_then(|i| self.values.get(i))
+            .unwrap_or(&EMPTY)
+    }
+
+    /// (domain name, value) of every field.
+    pub fn fields(&self) -> impl Iterator<Item = (&String, &Value)> {
+        self.columns.iter().zip(&self.values)
     }
 }
 
