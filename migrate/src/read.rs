@@ -98,10 +98,9 @@ struct Fault {
     reason: String,
 }
 
-/// A file read and converted, with its raw bytes (kept for quarantine hex).
+/// A file read and converted (its bytes are read again where needed: see [`RecordDecoder`]).
 pub struct ReadFile {
     pub staged: StagedFile,
-    pub bytes: Vec<u8>,
     /// Gaiji met: (code, stored as local gaiji, row index in `staged.rows`).
     pub gaiji: Vec<(u16, bool, usize)>,
 }
@@ -148,6 +147,22 @@ impl std::fmt::Debug for RecordDecoder {
 }
 
 impl RecordDecoder {
+    /// The record's bytes as the file holds them (shorter at the end of a truncated file).
+    pub fn raw(&self, offset: u64) -> Result<Vec<u8>, Error> {
+        use std::os::unix::fs::FileExt;
+        let mut rec = vec![0u8; self.rec_len];
+        let mut got = 0;
+        while got < rec.len() {
+            match self.file.read_at(&mut rec[got..], offset + got as u64) {
+                Ok(0) => break,
+                Ok(n) => got += n,
+                Err(e) => return Err(Error::io(&self.path, e)),
+            }
+        }
+        rec.truncate(got);
+        Ok(rec)
+    }
+
     /// Every mapped value of the record at `offset` (record number `record`), in the order of
     /// [`RecordDecoder::columns`].
     pub fn decode(&self, record: u64, offset: u64, ctx: &Context) -> Result<Vec<Value>, Error> {
@@ -378,6 +393,21 @@ pub fn read_file(
         }
         offset = end;
     }
+    // Only the fields the checks read stay in memory; the load decodes records again. Image
+    // registers (few, and the image check reads fields the profile names) stay whole.
+    let keep_all = spec.entity == "image_register";
+    let kept: Vec<usize> = resolved
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| {
+            let d = r.domain.as_str();
+            keep_all
+                || KEY_FIELDS.contains(&d)
+                || CHECKED_FIELDS.contains(&d)
+                || spec.key.iter().any(|k| k == d)
+        })
+        .map(|(i, _)| i)
+        .collect();
     // Convert detail records in parallel (the costly part), then take them in file order.
     type Converted = Result<(Vec<Value>, Vec<(u16, bool)>), (Fault, crate::stage::Keys)>;
     let converted: Vec<Converted> = details
@@ -406,6 +436,14 @@ pub fn read_file(
                     }
                 }
             }
+            let values = if kept.len() == values.len() {
+                values
+            } else {
+                let mut all = values;
+                kept.iter()
+                    .map(|&i| std::mem::replace(&mut all[i], Value::Empty))
+                    .collect()
+            };
             Ok((values, met))
         })
         .collect();
@@ -429,32 +467,8 @@ pub fn read_file(
     }
     staged.quarantine.sort_by_key(|q| q.record);
 
-    // Only the fields the checks read stay in memory; the load decodes records again. Image
-    // registers (few, and the image check reads fields the profile names) stay whole.
-    let keep_all = spec.entity == "image_register";
-    let kept: Vec<usize> = resolved
-        .iter()
-        .enumerate()
-        .filter(|(_, r)| {
-            let d = r.domain.as_str();
-            keep_all
-                || KEY_FIELDS.contains(&d)
-                || CHECKED_FIELDS.contains(&d)
-                || spec.key.iter().any(|k| k == d)
-        })
-        .map(|(i, _)| i)
-        .collect();
-    if kept.len() < resolved.len() {
-        for row in staged.rows.iter_mut() {
-            let mut all = std::mem::take(&mut row.values);
-            row.values = kept
-                .iter()
-                .map(|&i| std::mem::replace(&mut all[i], Value::Empty))
-                .collect();
-        }
-        staged.columns = kept.iter().map(|&i| staged.columns[i].clone()).collect();
-        staged.vendor = kept.iter().map(|&i| staged.vendor[i].clone()).collect();
-    }
+    staged.columns = kept.iter().map(|&i| staged.columns[i].clone()).collect();
+    staged.vendor = kept.iter().map(|&i| staged.vendor[i].clone()).collect();
     let file = std::fs::File::open(&data_path).map_err(|e| Error::io(&data_path, e))?;
     staged.decoder = Some(std::sync::Arc::new(RecordDecoder {
         path: data_path.clone(),
@@ -499,11 +513,7 @@ pub fn read_file(
             });
         }
     }
-    Ok(ReadFile {
-        staged,
-        bytes,
-        gaiji,
-    })
+    Ok(ReadFile { staged, gaiji })
 }
 
 enum RecordKind {

@@ -131,27 +131,26 @@ pub fn migrate(opts: &Options, progress: &dyn Progress) -> Result<Outcome, Error
     // Validate across files.
     let t = Instant::now();
     progress.start("validate", 1);
-    let mut bytes = Vec::new();
     let mut staged = Staged::default();
     for r in read {
-        bytes.push(r.bytes);
         staged.files.push(r.staged);
     }
     let verdicts = validate(&staged, &p.rules);
     let (n_rej, n_held) = (verdicts.rejects.len(), verdicts.held.len());
     let findings = verdicts.findings;
     staged.apply(verdicts.rejects, verdicts.held, |_, _| String::new());
-    // Raw bytes for rows quarantined by validation (read-time ones already carry theirs).
-    for (fi, f) in staged.files.iter_mut().enumerate() {
-        let n = f.record_len;
+    // Raw bytes for rows quarantined by validation (read-time ones already carry theirs),
+    // read back from the file.
+    for f in staged.files.iter_mut() {
+        let Some(decoder) = f.decoder.clone() else {
+            continue;
+        };
         for q in f.quarantine.iter_mut().chain(f.held.iter_mut()) {
             if q.raw_hex.is_empty() {
-                let s = q.offset as usize;
-                q.raw_hex = hex(&bytes[fi][s.min(bytes[fi].len())..(s + n).min(bytes[fi].len())]);
+                q.raw_hex = hex(&decoder.raw(q.offset)?);
             }
         }
     }
-    drop(bytes);
     progress.finish();
     phase(
         "validate",
