@@ -250,7 +250,7 @@ pub fn migrate(opts: &Options, progress: &dyn Progress) -> Result<Outcome, Error
         "load",
         t,
         loaded.by_entity.values().sum(),
-        "into the new store, in memory".into(),
+        "into the new store (the encrypted file, its pages in memory until the end)".into(),
     );
     // Hash, then write it encrypted beside the target and rename it into place.
     let t = Instant::now();
@@ -261,7 +261,7 @@ pub fn migrate(opts: &Options, progress: &dyn Progress) -> Result<Outcome, Error
         t,
         done.counts.koseki as u64,
         format!(
-            "store {}: hashed in {} ms; written encrypted in {} ms; synced in {} ms",
+            "store {}: hashed in {} ms; indexed and written encrypted in {} ms; synced in {} ms",
             opts.db.display(),
             done.hash_millis,
             done.write_millis,

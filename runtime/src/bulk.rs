@@ -402,6 +402,20 @@ mod tests {
         load.finish(Some("t")).unwrap()
     }
 
+    /// Loads the demo again with one more 戸籍 (vendor keys of its own) before it, so every
+    /// id of the demo's rows moves while their vendor keys stay.
+    fn reload_with_another_koseki_first(target: &Path, key: &Key) {
+        let load = BulkLoad::begin(target, key).unwrap();
+        let mut extra = fixtures::yamabuki();
+        extra.source_key = Some("extra".into());
+        for p in extra.persons.iter_mut() {
+            p.source_key = p.source_key.as_ref().map(|k| format!("extra/{k}"));
+        }
+        load.store().insert_koseki(&extra).unwrap();
+        fixtures::fill_demo(load.store()).unwrap();
+        load.finish(Some("r2")).unwrap();
+    }
+
     #[test]
     fn load_is_atomic_and_hash_is_deterministic() {
         let dir = tempfile::tempdir().unwrap();
@@ -521,15 +535,7 @@ mod tests {
         drop(s);
 
         // Round 2: another 戸籍 first, so every id moves.
-        let load = BulkLoad::begin(&a, &key).unwrap();
-        let mut extra = fixtures::yamabuki();
-        extra.source_key = Some("extra".into());
-        for p in extra.persons.iter_mut() {
-            p.source_key = p.source_key.as_ref().map(|k| format!("extra/{k}"));
-        }
-        load.store().insert_koseki(&extra).unwrap();
-        fixtures::fill_demo(load.store()).unwrap();
-        load.finish(Some("r2")).unwrap();
+        reload_with_another_koseki_first(&a, &key);
 
         let s = Store::open(&a, &key).unwrap();
         let list = s.issuances(10).unwrap();
@@ -576,15 +582,7 @@ mod tests {
         drop(s);
 
         // Reloaded with another 戸籍 first: the block moves with its person.
-        let load = BulkLoad::begin(&a, &key).unwrap();
-        let mut extra = fixtures::yamabuki();
-        extra.source_key = Some("extra".into());
-        for p in extra.persons.iter_mut() {
-            p.source_key = p.source_key.as_ref().map(|k| format!("extra/{k}"));
-        }
-        load.store().insert_koseki(&extra).unwrap();
-        fixtures::fill_demo(load.store()).unwrap();
-        load.finish(Some("r2")).unwrap();
+        reload_with_another_koseki_first(&a, &key);
         let s = Store::open(&a, &key).unwrap();
         let (moved, key_now): (i64, String) = s
             .conn
