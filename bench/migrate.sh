@@ -42,10 +42,11 @@ measure() { # label, command...
 
 for n in "${SIZES[@]}"; do
   d="$WORK/city-$n"
-  # What the reference city took (sample ≈ 5 GiB RSS, migrate ≈ 4 GiB, store ≈ 0.9 GiB at 80,333
-  # persons), scaled: a size this machine cannot hold is skipped, not swapped or killed.
-  need_mem=$(( n * 5 / 80333 ))
-  need_disk=$(( n * 2 / 80333 + 1 ))
+  # What the runs took (sample 0.7 GiB RSS at 80,333 persons and 4.3 GiB at 1,000,000;
+  # migrate 2 GiB and 18 GiB; store 0.9 GiB and about 11 GiB), scaled: a size this machine
+  # cannot hold is skipped, not swapped or killed.
+  need_mem=$(( n * 18 / 1000000 + 2 ))
+  need_disk=$(( n * 18 / 1000000 + 1 ))
   have_mem=$(awk '/MemAvailable/ {print int($2 / 1048576)}' /proc/meminfo)
   have_disk=$(df -P "$WORK" | awk 'NR == 2 {print int($4 / 1048576)}')
   if [ ! -f "$d/manifest.json" ] && { [ "$have_mem" -lt "$need_mem" ] || [ "$have_disk" -lt "$need_disk" ]; }; then
