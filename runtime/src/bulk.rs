@@ -132,32 +132,53 @@ const CARRY_OVER: &str = "
     ORDER BY o.id;
 ";
 
+/// Which rows of a table the previous load wrote: those up to the last id it recorded (meta
+/// `load_max_ids`), or none (the load never writes that table, or never such rows).
+#[derive(Clone, Copy)]
+enum WrittenByLoad {
+    UpToLastJiko,
+    UpToLastUketsuke,
+    None,
+}
+
 /// What the runtime records after cutover that a bulk load cannot rebuild from the vendor's
-/// files: a load over a store holding any of it refuses (label, query counting it). `?1` is
-/// the last id the previous load wrote in that table (meta `load_max_ids`), so only rows added
-/// since count; a query without `?1` counts what no load ever writes.
-const RECORDED_AFTER_CUTOVER: &[(&str, &str)] = &[
+/// files: a load over a store holding any of it refuses (label, query counting it, with `?1`
+/// the last id the previous load wrote where it has one).
+const RECORDED_AFTER_CUTOVER: &[(&str, &str, WrittenByLoad)] = &[
     (
         "事項 recorded in the runtime",
         "SELECT count(*) FROM jiko WHERE id > ?1",
+        WrittenByLoad::UpToLastJiko,
     ),
     (
         "届出 received in the runtime",
         "SELECT count(*) FROM uketsuke WHERE id > ?1",
+        WrittenByLoad::UpToLastUketsuke,
     ),
     (
         "later versions of a 戸籍 header",
         "SELECT count(*) FROM koseki_version WHERE version > 1",
+        WrittenByLoad::None,
     ),
     (
         "later versions of a person",
         "SELECT count(*) FROM person_version WHERE version > 1",
+        WrittenByLoad::None,
     ),
-    ("届書 documents", "SELECT count(*) FROM todoke_document"),
-    ("届出 decisions", "SELECT count(*) FROM todoke_decision"),
+    (
+        "届書 documents",
+        "SELECT count(*) FROM todoke_document",
+        WrittenByLoad::None,
+    ),
+    (
+        "届出 decisions",
+        "SELECT count(*) FROM todoke_decision",
+        WrittenByLoad::None,
+    ),
     (
         "副本 to send or sent",
         "SELECT count(*) FROM fukuhon_outbox",
+        WrittenByLoad::None,
     ),
 ];
 
@@ -201,12 +222,14 @@ impl BulkLoad {
                 None => (i64::MAX, i64::MAX),
             };
             let mut found = Vec::new();
-            for (i, (label, sql)) in RECORDED_AFTER_CUTOVER.iter().enumerate() {
+            for (label, sql, written) in RECORDED_AFTER_CUTOVER {
                 let mut stmt = old.conn.prepare(sql)?;
-                let n: i64 = match (stmt.parameter_count(), i) {
-                    (0, _) => stmt.query_row([], |r| r.get(0))?,
-                    (_, 0) => stmt.query_row([max_jiko], |r| r.get(0))?,
-                    _ => stmt.query_row([max_uketsuke], |r| r.get(0))?,
+                let n: i64 = match written {
+                    WrittenByLoad::UpToLastJiko => stmt.query_row([max_jiko], |r| r.get(0))?,
+                    WrittenByLoad::UpToLastUketsuke => {
+                        stmt.query_row([max_uketsuke], |r| r.get(0))?
+                    }
+                    WrittenByLoad::None => stmt.query_row([], |r| r.get(0))?,
                 };
                 if n > 0 {
                     found.push(format!("{n} {label}"));
