@@ -307,7 +307,7 @@ impl Store {
 
     /// Runs `f` inside a savepoint: all of it or none of it (nests inside a bulk load).
     ///
-    /// A bulk load's store ([`Store::create_for_bulk`]) has no journal: the load
+    /// A bulk load's store (see [`crate::bulk::BulkLoad`]) has no journal: the load
     /// is all or nothing as a whole (a failure discards it), so its steps take no savepoint,
     /// which would copy every page they touch into a statement journal.
     pub fn atomically<T>(&self, f: impl FnOnce(&Store) -> Result<T>) -> Result<T> {
