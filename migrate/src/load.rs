@@ -148,6 +148,39 @@ fn events(rows: &[FullRow], owner: &str) -> Vec<Jiko> {
     out
 }
 
+/// `build` each item and hand the results to `store` in order. Building (decoding, joining
+/// events: independent per item) runs `chunk` items at a time on the worker pool while this
+/// thread stores the chunk before: the store has one writer, and it need not wait for the
+/// decoding. The first error (of either side) stops both.
+fn pipeline<I: Sync, T: Send>(
+    items: &[I],
+    chunk: usize,
+    build: impl Fn(&I) -> Result<T, Error> + Sync,
+    mut store: impl FnMut(T) -> Result<(), Error>,
+) -> Result<(), Error> {
+    use rayon::prelude::*;
+    let build = &build;
+    std::thread::scope(|scope| -> Result<(), Error> {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Vec<T>, Error>>(2);
+        scope.spawn(move || {
+            for part in items.chunks(chunk) {
+                let built: Result<Vec<T>, Error> = part.par_iter().map(build).collect();
+                let failed = built.is_err();
+                // A send fails when the store side stopped (an error): nothing more to build.
+                if tx.send(built).is_err() || failed {
+                    break;
+                }
+            }
+        });
+        for batch in rx {
+            for value in batch? {
+                store(value)?;
+            }
+        }
+        Ok(())
+    })
+}
+
 /// A 戸籍 built from its records, and the count of event records in it.
 struct Built {
     koseki: Koseki,
@@ -170,25 +203,21 @@ impl<'a> Plan<'a> {
         Plan { staged, ctx }
     }
 
-    /// Every row of `entity`, converted whole, in file order: decoded in parallel a chunk at
-    /// a time, handed to `each` in order.
-    fn each_full(
+    /// Every row of `entity`, converted whole and made into a `T` by `build`, handed to
+    /// `store` in file order (see [`pipeline`]).
+    fn pipelined<T: Send>(
         &self,
         entity: &str,
-        mut each: impl FnMut(&StagedFile, &Row, &FullRow) -> Result<(), Error>,
+        build: impl Fn(&StagedFile, &Row, &FullRow) -> Result<T, Error> + Sync,
+        store: impl FnMut(T) -> Result<(), Error>,
     ) -> Result<(), Error> {
-        use rayon::prelude::*;
         let rows = self.rows(entity);
-        for chunk in rows.chunks(8192) {
-            let full: Vec<FullRow> = chunk
-                .par_iter()
-                .map(|(f, r)| f.full(r, self.ctx))
-                .collect::<Result<_, _>>()?;
-            for ((f, r), full) in chunk.iter().zip(&full) {
-                each(f, r, full)?;
-            }
-        }
-        Ok(())
+        pipeline(
+            &rows,
+            2048,
+            |&(f, r)| build(f, r, &f.full(r, self.ctx)?),
+            store,
+        )
     }
 
     /// The rows of a group, converted whole.
@@ -323,6 +352,7 @@ impl<'a> Plan<'a> {
     ) -> Result<Loaded, Error> {
         let mut loaded = Loaded::default();
         let mut count = |e: &str, n: u64| *loaded.by_entity.entry(e.to_string()).or_default() += n;
+        let mut problems = Vec::new();
 
         // Group children by their parent's vendor key, keeping file order.
         let persons_of = self.grouped("person", "koseki_id");
@@ -331,61 +361,52 @@ impl<'a> Plan<'a> {
 
         let mut koseki_ids: HashMap<String, i64> = HashMap::new();
         let mut person_ids: HashMap<String, (i64, i64, PersonName)> = HashMap::new();
-        // Building the 戸籍 values (decoding, joining events) runs on a thread of its own while
-        // this one stores the previous batch: the two halves of the work overlap.
+        // Building the 戸籍 values (decoding, joining events) runs on the worker pool while
+        // this thread stores the previous batch: the two halves of the work overlap.
         let koseki_rows = self.rows("koseki");
         let groups = (&persons_of, &kjiko_of, &mibun_of);
-        std::thread::scope(|scope| -> Result<(), Error> {
-            let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Vec<Built>, Error>>(4);
-            scope.spawn(move || {
-                for batch in koseki_rows.chunks(256) {
-                    let built = batch
-                        .iter()
-                        .map(|&(f, r)| self.build_koseki(f, r, groups))
-                        .collect();
-                    if tx.send(built).is_err() {
-                        break; // the store side stopped (an error): nothing more to build
-                    }
-                }
-            });
-            for batch in rx {
-                let batch = batch?;
-                for Built {
+        pipeline(
+            &koseki_rows,
+            256,
+            |&(f, r)| self.build_koseki(f, r, groups),
+            |built| {
+                let Built {
                     koseki: k,
                     n_kjiko,
                     n_mibun,
-                } in batch
-                {
-                    let kid = k.source_key.clone().unwrap_or_default();
-                    let stored = store.insert_koseki_owned(k).map_err(store_err)?;
-                    count("koseki", 1);
-                    count("koseki_jiko", n_kjiko);
-                    count("person", stored.persons.len() as u64);
-                    count("mibun_jiko", n_mibun);
-                    koseki_ids.insert(kid, stored.id);
-                    for p in stored.persons {
-                        if let Some(pid) = p.source_key {
-                            person_ids.insert(pid, (p.id, stored.id, p.name));
-                        }
+                } = built;
+                let kid = k.source_key.clone().unwrap_or_default();
+                let stored = store.insert_koseki_owned(k).map_err(store_err)?;
+                count("koseki", 1);
+                count("koseki_jiko", n_kjiko);
+                count("person", stored.persons.len() as u64);
+                count("mibun_jiko", n_mibun);
+                koseki_ids.insert(kid, stored.id);
+                for p in stored.persons {
+                    if let Some(pid) = p.source_key {
+                        person_ids.insert(pid, (p.id, stored.id, p.name));
                     }
-                    tick(1);
                 }
-            }
-            Ok(())
-        })?;
+                tick(1);
+                Ok(())
+            },
+        )?;
 
-        self.each_full("fuhyo", |f, r, full| {
+        // A 附票 row whose person was not loaded is a problem to report, not a row to store.
+        let fuhyo = |f: &StagedFile,
+                     r: &Row,
+                     full: &FullRow|
+         -> Result<Result<FuhyoEntry, String>, Error> {
             let g = |n: &str| full.get(n);
             let pid = g("person_id").key();
             let Some((person_id, koseki_id, name)) = person_ids.get(&pid).cloned() else {
-                loaded.problems.push(format!(
+                return Ok(Err(format!(
                     "{} record {}: person {pid} not loaded",
                     f.spec.data, r.record
-                ));
-                return Ok(());
+                )));
             };
             let removed = name_of(g("fuhyo_kbn")) == "除附票" || !g("shojo_date").is_empty();
-            let e = FuhyoEntry {
+            Ok(Ok(FuhyoEntry {
                 id: 0,
                 koseki_id,
                 person_id: Some(person_id),
@@ -412,13 +433,20 @@ impl<'a> Plan<'a> {
                 supersedes: None,
                 source: FuhyoSource::Migrated,
                 source_key: Some(format!("{pid}/{}", number(g("seq")))),
-            };
-            store.insert_fuhyo(&e).map_err(store_err)?;
-            count("fuhyo", 1);
+            }))
+        };
+        self.pipelined("fuhyo", fuhyo, |e| {
+            match e {
+                Ok(e) => {
+                    store.insert_fuhyo(&e).map_err(store_err)?;
+                    count("fuhyo", 1);
+                }
+                Err(problem) => problems.push(problem),
+            }
             Ok(())
         })?;
 
-        self.each_full("uketsuke", |_, _, full| {
+        let uketsuke = |_: &StagedFile, _: &Row, full: &FullRow| -> Result<Uketsuke, Error> {
             let g = |n: &str| full.get(n);
             let ymd = g("received_ymd").key();
             let hm = number(g("received_hm"));
@@ -434,7 +462,7 @@ impl<'a> Plan<'a> {
             } else {
                 ymd.clone()
             };
-            let u = Uketsuke {
+            Ok(Uketsuke {
                 id: 0,
                 uketsuke_no: format!("{}-{}", g("nendo").key(), g("uketsuke_no").key()),
                 received_at,
@@ -452,15 +480,17 @@ impl<'a> Plan<'a> {
                 koseki_id: koseki_ids.get(&g("koseki_ref").key()).copied(),
                 note: Some(name_of(g("sofu"))).filter(|s| !s.is_empty()),
                 source_key: Some(format!("{}-{}", g("nendo").key(), g("uketsuke_no").key())),
-            };
+            })
+        };
+        self.pipelined("uketsuke", uketsuke, |u| {
             store.insert_uketsuke(&u).map_err(store_err)?;
             count("uketsuke", 1);
             Ok(())
         })?;
 
-        self.each_full("fujuri", |_, _, full| {
+        let fujuri = |_: &StagedFile, _: &Row, full: &FullRow| -> Result<FujuriMoushide, Error> {
             let g = |n: &str| full.get(n);
-            let m = FujuriMoushide {
+            Ok(FujuriMoushide {
                 id: 0,
                 applicant: PersonName {
                     uji: text_or_empty(g("applicant_uji")),
@@ -478,17 +508,19 @@ impl<'a> Plan<'a> {
                     _ => FujuriStatus::Active,
                 },
                 source_key: Some(g("moushide_no").key()),
-            };
+            })
+        };
+        self.pipelined("fujuri", fujuri, |m| {
             store.insert_fujuri(&m).map_err(store_err)?;
             count("fujuri", 1);
             Ok(())
         })?;
 
-        self.each_full("image_register", |_, _, full| {
+        // The register's pages are stored here, not in `build`: storing is the writer's job.
+        let register = |_: &StagedFile, _: &Row, full: &FullRow| -> Result<ImageRegister, Error> {
             let g = |n: &str| full.get(n);
-            let no = g("midashi_no").key();
             let kind = name_of(g("kind"));
-            let reg = ImageRegister {
+            Ok(ImageRegister {
                 id: 0,
                 kind: if kind.contains("改製原") {
                     ImageRegisterKind::Kaiseigen
@@ -509,28 +541,29 @@ impl<'a> Plan<'a> {
                 },
                 names: Vec::new(),
                 closed_date: date(g("closed_date")),
-                pages: match images.get(&no) {
-                    Some(img) => {
-                        // The file is stored once by its hash; each decodable page points at it.
-                        let sha = store
-                            .put_blob(&img.bytes, "image/tiff")
-                            .map_err(store_err)?;
-                        count("image_page", img.pages.len() as u64);
-                        img.pages
-                            .iter()
-                            .map(|&(page_no, w, h)| ImagePage {
-                                page_no,
-                                sha256: sha.clone(),
-                                media_type: "image/tiff".into(),
-                                width: Some(w),
-                                height: Some(h),
-                            })
-                            .collect()
-                    }
-                    None => Vec::new(),
-                },
-                source_key: Some(no),
-            };
+                pages: Vec::new(),
+                source_key: Some(g("midashi_no").key()),
+            })
+        };
+        self.pipelined("image_register", register, |mut reg| {
+            if let Some(img) = reg.source_key.as_ref().and_then(|no| images.get(no)) {
+                // The file is stored once by its hash; each decodable page points at it.
+                let sha = store
+                    .put_blob(&img.bytes, "image/tiff")
+                    .map_err(store_err)?;
+                count("image_page", img.pages.len() as u64);
+                reg.pages = img
+                    .pages
+                    .iter()
+                    .map(|&(page_no, w, h)| ImagePage {
+                        page_no,
+                        sha256: sha.clone(),
+                        media_type: "image/tiff".into(),
+                        width: Some(w),
+                        height: Some(h),
+                    })
+                    .collect();
+            }
             store.insert_image_register(&reg).map_err(store_err)?;
             count("image_register", 1);
             Ok(())
@@ -538,72 +571,77 @@ impl<'a> Plan<'a> {
 
         // The rest of the migration scope, in tables of their own (register content).
         let person_of = |k: &str| person_ids.get(k).map(|p| p.0);
-        self.each_full("tokei", |_, _, full| {
+        let tokei = |_: &StagedFile, _: &Row, full: &FullRow| -> Result<Tokei, Error> {
             let g = |n: &str| full.get(n);
-            store
-                .insert_tokei(&Tokei {
-                    month: g("month").key(),
-                    kbn: code_name(g("tokei_kbn")),
-                    kind: code_name(g("kind")),
-                    honsekinin: count_of(g("honsekinin")),
-                    hihonsekinin: count_of(g("hihonsekinin")),
-                    koseki_count: count_of(g("koseki_count")),
-                    zaisekisha_count: count_of(g("zaisekisha_count")),
-                    joseki_count: count_of(g("joseki_count")),
-                })
-                .map_err(store_err)?;
+            Ok(Tokei {
+                month: g("month").key(),
+                kbn: code_name(g("tokei_kbn")),
+                kind: code_name(g("kind")),
+                honsekinin: count_of(g("honsekinin")),
+                hihonsekinin: count_of(g("hihonsekinin")),
+                koseki_count: count_of(g("koseki_count")),
+                zaisekisha_count: count_of(g("zaisekisha_count")),
+                joseki_count: count_of(g("joseki_count")),
+            })
+        };
+        self.pipelined("tokei", tokei, |t| {
+            store.insert_tokei(&t).map_err(store_err)?;
             count("tokei", 1);
             Ok(())
         })?;
-        self.each_full("kojin_jotai", |_, _, full| {
+        let kojin_jotai = |_: &StagedFile, _: &Row, full: &FullRow| -> Result<KojinJotai, Error> {
             let g = |n: &str| full.get(n);
             let pid = g("person_id").key();
-            store
-                .insert_kojin_jotai(&KojinJotai {
-                    person_id: person_of(&pid),
-                    source_key: Some(pid).filter(|s| !s.is_empty()),
-                    state: code_name(g("state")),
-                    shien_sochi: flag(g("shien_sochi")),
-                    furigana_status: code_name(g("furigana_status")),
-                    furigana_change_open: flag(g("furigana_change_open")),
-                    koiki_seigen: flag(g("koiki_seigen")),
-                    gaiji_count: count_of(g("gaiji_count")),
-                    updated: g("updated").key(),
-                })
-                .map_err(store_err)?;
+            Ok(KojinJotai {
+                person_id: person_of(&pid),
+                source_key: Some(pid).filter(|s| !s.is_empty()),
+                state: code_name(g("state")),
+                shien_sochi: flag(g("shien_sochi")),
+                furigana_status: code_name(g("furigana_status")),
+                furigana_change_open: flag(g("furigana_change_open")),
+                koiki_seigen: flag(g("koiki_seigen")),
+                gaiji_count: count_of(g("gaiji_count")),
+                updated: g("updated").key(),
+            })
+        };
+        self.pipelined("kojin_jotai", kojin_jotai, |k| {
+            store.insert_kojin_jotai(&k).map_err(store_err)?;
             count("kojin_jotai", 1);
             Ok(())
         })?;
-        self.each_full("shikibetsu_fugo", |_, _, full| {
-            let g = |n: &str| full.get(n);
-            let pid = g("person_id").key();
-            store
-                .insert_shikibetsu_fugo(&ShikibetsuFugo {
+        let shikibetsu =
+            |_: &StagedFile, _: &Row, full: &FullRow| -> Result<ShikibetsuFugo, Error> {
+                let g = |n: &str| full.get(n);
+                let pid = g("person_id").key();
+                Ok(ShikibetsuFugo {
                     person_id: person_of(&pid),
                     source_key: Some(pid).filter(|s| !s.is_empty()),
                     renkei_fugo: g("renkei_fugo").key(),
                     denshi_fugo: g("denshi_fugo").key(),
                     state: code_name(g("state")),
                 })
-                .map_err(store_err)?;
+            };
+        self.pipelined("shikibetsu_fugo", shikibetsu, |s| {
+            store.insert_shikibetsu_fugo(&s).map_err(store_err)?;
             count("shikibetsu_fugo", 1);
             Ok(())
         })?;
-        self.each_full("jimu_renkei", |_, _, full| {
+        let jimu_renkei = |_: &StagedFile, _: &Row, full: &FullRow| -> Result<JimuRenkei, Error> {
             let g = |n: &str| full.get(n);
             let pid = g("person_id").key();
-            store
-                .insert_jimu_renkei(&JimuRenkei {
-                    seq: g("seq").key(),
-                    person_id: person_of(&pid),
-                    person_key: Some(pid).filter(|s| !s.is_empty()),
-                    atena_no: g("atena_no").key(),
-                    juminhyo_code: g("juminhyo_code").key(),
-                    jushochi_lg: g("jushochi_lg").key(),
-                    kind: code_name(g("kind")),
-                    result: g("result").key(),
-                })
-                .map_err(store_err)?;
+            Ok(JimuRenkei {
+                seq: g("seq").key(),
+                person_id: person_of(&pid),
+                person_key: Some(pid).filter(|s| !s.is_empty()),
+                atena_no: g("atena_no").key(),
+                juminhyo_code: g("juminhyo_code").key(),
+                jushochi_lg: g("jushochi_lg").key(),
+                kind: code_name(g("kind")),
+                result: g("result").key(),
+            })
+        };
+        self.pipelined("jimu_renkei", jimu_renkei, |j| {
+            store.insert_jimu_renkei(&j).map_err(store_err)?;
             count("jimu_renkei", 1);
             Ok(())
         })?;
@@ -636,6 +674,7 @@ impl<'a> Plan<'a> {
                 .map_err(store_err)?;
             count(entity, rows.len() as u64);
         }
+        loaded.problems = problems;
         Ok(loaded)
     }
 }
@@ -643,6 +682,60 @@ impl<'a> Plan<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pipeline_stores_in_order_and_stops_at_the_first_error() {
+        let items: Vec<u32> = (0..10_000).collect();
+        let mut seen = Vec::new();
+        pipeline(
+            &items,
+            64,
+            |&i| Ok(i * 2),
+            |v| {
+                seen.push(v);
+                Ok(())
+            },
+        )
+        .unwrap();
+        assert_eq!(seen, items.iter().map(|i| i * 2).collect::<Vec<_>>());
+
+        // A build error reaches the caller; nothing after its chunk is stored.
+        let mut stored = 0;
+        let e = pipeline(
+            &items,
+            64,
+            |&i| {
+                if i == 700 {
+                    Err(Error::Input("bad record 700".into()))
+                } else {
+                    Ok(i)
+                }
+            },
+            |_| {
+                stored += 1;
+                Ok(())
+            },
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("bad record 700"), "{e}");
+        assert!(stored < 704, "stored {stored}");
+
+        // A store error stops the builders too.
+        let e = pipeline(
+            &items,
+            64,
+            |&i| Ok(i),
+            |v| {
+                if v == 3 {
+                    Err(Error::Input("disk full".into()))
+                } else {
+                    Ok(())
+                }
+            },
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("disk full"), "{e}");
+    }
 
     #[test]
     fn unhex_reads_what_hex_wrote() {

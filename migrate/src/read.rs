@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use parsers::codec::{Family, decode_binary, decode_packed, decode_zoned};
+use parsers::reader::DataFile;
 use parsers::{Codec, Encoding, Item, Layout, RecordLayout, SignPosition};
 use rayon::prelude::*;
 use reports::QuarantineItem;
@@ -125,12 +126,12 @@ pub const CHECKED_FIELDS: &[&str] = &[
     "has_image",
 ];
 
-/// Converts a record of one file again, whole, at load time: the file is read back at the
-/// record's offset (the page cache has it) and every mapped field converted as when it was
-/// first read.
+/// Converts a record of one file again, whole, at load time: the record is taken from the
+/// file's memory map at its offset (the page cache has it) and every mapped field converted as
+/// when it was first read.
 pub struct RecordDecoder {
     path: std::path::PathBuf,
-    file: std::fs::File,
+    data: std::sync::Arc<DataFile>,
     rec_len: usize,
     resolved: Vec<Resolved>,
     encoding: Encoding,
@@ -149,32 +150,29 @@ impl std::fmt::Debug for RecordDecoder {
 impl RecordDecoder {
     /// The record's bytes as the file holds them (shorter at the end of a truncated file).
     pub fn raw(&self, offset: u64) -> Result<Vec<u8>, Error> {
-        use std::os::unix::fs::FileExt;
-        let mut rec = vec![0u8; self.rec_len];
-        let mut got = 0;
-        while got < rec.len() {
-            match self.file.read_at(&mut rec[got..], offset + got as u64) {
-                Ok(0) => break,
-                Ok(n) => got += n,
-                Err(e) => return Err(Error::io(&self.path, e)),
-            }
-        }
-        rec.truncate(got);
-        Ok(rec)
+        let bytes = self.data.bytes();
+        let start = usize::try_from(offset)
+            .unwrap_or(usize::MAX)
+            .min(bytes.len());
+        Ok(bytes[start..(start + self.rec_len).min(bytes.len())].to_vec())
     }
 
     /// Every mapped value of the record at `offset` (record number `record`), in the order of
     /// [`RecordDecoder::columns`].
     pub fn decode(&self, record: u64, offset: u64, ctx: &Context) -> Result<Vec<Value>, Error> {
-        use std::os::unix::fs::FileExt;
-        let mut rec = vec![0u8; self.rec_len];
-        self.file
-            .read_exact_at(&mut rec, offset)
-            .map_err(|e| Error::io(&self.path, e))?;
+        let rec = usize::try_from(offset)
+            .ok()
+            .and_then(|start| self.data.bytes().get(start..start + self.rec_len))
+            .ok_or_else(|| {
+                Error::Input(format!(
+                    "{}: record {record} (byte offset {offset}) is past the end of the file (the file changed while it was migrated?)",
+                    self.path.display()
+                ))
+            })?;
         self.resolved
             .iter()
             .map(|r| {
-                convert(&rec, r, &self.encoding, ctx, &mut Vec::new()).map_err(|f| {
+                convert(rec, r, &self.encoding, ctx, &mut Vec::new()).map_err(|f| {
                     Error::Input(format!(
                         "{}: record {record} (byte offset {offset}): field {}: {} (the file changed while it was migrated?)",
                         self.path.display(),
@@ -210,7 +208,11 @@ pub fn read_file(
     let encoding =
         Encoding::by_name(enc_name).map_err(|e| Error::Input(format!("{}: {e}", spec.data)))?;
     let data_path = input.join(&spec.data);
-    let bytes = std::fs::read(&data_path).map_err(|e| Error::io(&data_path, e))?;
+    // Mapped, not read: a copy of the file would cost its size in fresh memory, and the load
+    // converts records again from the same map.
+    let data =
+        std::sync::Arc::new(DataFile::open(&data_path).map_err(|e| Error::io(&data_path, e))?);
+    let bytes = data.bytes();
 
     let pick = |name: &Option<String>| -> Result<Option<&RecordLayout>, Error> {
         match name {
@@ -469,10 +471,9 @@ pub fn read_file(
 
     staged.columns = kept.iter().map(|&i| staged.columns[i].clone()).collect();
     staged.vendor = kept.iter().map(|&i| staged.vendor[i].clone()).collect();
-    let file = std::fs::File::open(&data_path).map_err(|e| Error::io(&data_path, e))?;
     staged.decoder = Some(std::sync::Arc::new(RecordDecoder {
         path: data_path.clone(),
-        file,
+        data: data.clone(),
         rec_len,
         columns: resolved.iter().map(|r| r.domain.clone()).collect(),
         resolved,

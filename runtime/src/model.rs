@@ -49,12 +49,44 @@ pub struct Text {
 
 /// Vendor bytes in JSON as one hex string (a number array is three to four times longer, and
 /// person headers are stored as JSON); a number array, as older stores hold, still reads.
-mod vendor_bytes_hex {
+///
+/// Fixed-length vendor fields end in a run of padding (EBCDIC or JEF spaces, often over half
+/// the field), so a trailing run of one byte value is written once with its length:
+/// `"c6b740*38"` is `c6 b7` and then 38 bytes `40`. Plain hex (no `*`) still reads.
+pub(crate) mod vendor_bytes_hex {
     use serde::{Deserialize, Deserializer, Serializer};
+
+    /// Runs shorter than this stay spelled out (the `*n` suffix would not be shorter).
+    const MIN_RUN: usize = 4;
+
+    pub fn encode(bytes: &[u8]) -> String {
+        let Some(&last) = bytes.last() else {
+            return String::new();
+        };
+        let run = bytes.iter().rev().take_while(|&&b| b == last).count();
+        if run < MIN_RUN {
+            return crate::util::hex(bytes);
+        }
+        let mut s = crate::util::hex(&bytes[..bytes.len() - run + 1]);
+        s.push('*');
+        s.push_str(&run.to_string());
+        s
+    }
+
+    pub fn decode(s: &str) -> Option<Vec<u8>> {
+        let Some((head, run)) = s.split_once('*') else {
+            return crate::util::unhex(s);
+        };
+        let mut bytes = crate::util::unhex(head)?;
+        let run: usize = run.parse().ok().filter(|&n| n >= 1)?;
+        let last = *bytes.last()?;
+        bytes.resize(bytes.len() + run - 1, last);
+        Some(bytes)
+    }
 
     pub fn serialize<S: Serializer>(v: &Option<Vec<u8>>, s: S) -> Result<S::Ok, S::Error> {
         match v {
-            Some(b) => s.serialize_str(&crate::util::hex(b)),
+            Some(b) => s.serialize_str(&encode(b)),
             None => s.serialize_none(),
         }
     }
@@ -70,7 +102,7 @@ mod vendor_bytes_hex {
         match Option::<Form>::deserialize(d)? {
             None => Ok(None),
             Some(Form::Bytes(b)) => Ok(Some(b)),
-            Some(Form::Hex(h)) => crate::util::unhex(&h)
+            Some(Form::Hex(h)) => decode(&h)
                 .map(Some)
                 .ok_or_else(|| serde::de::Error::custom("vendor_bytes: not hex")),
         }
@@ -890,5 +922,41 @@ mod tests {
         assert_eq!(old, t);
         let none: Text = serde_json::from_str(r#"{"text":"a"}"#).unwrap();
         assert_eq!(none.vendor_bytes, None);
+    }
+
+    proptest::proptest! {
+        /// Any bytes, padded or not, come back from their compact hex unchanged.
+        #[test]
+        fn vendor_bytes_round_trip(
+            head in proptest::collection::vec(proptest::num::u8::ANY, 0..12),
+            pad in 0usize..70,
+            byte in proptest::num::u8::ANY,
+        ) {
+            let mut raw = head;
+            raw.extend(std::iter::repeat_n(byte, pad));
+            proptest::prop_assert_eq!(vendor_bytes_hex::decode(&vendor_bytes_hex::encode(&raw)), Some(raw));
+        }
+    }
+
+    #[test]
+    fn vendor_padding_is_written_once_with_its_length() {
+        let mut raw = vec![0xc6, 0xb7];
+        raw.extend([0x40; 38]);
+        let t = Text::decoded("瞳", raw.clone());
+        let json = serde_json::to_string(&t).unwrap();
+        assert_eq!(json, "{\"text\":\"瞳\",\"vendor_bytes\":\"c6b740*38\"}");
+        assert_eq!(serde_json::from_str::<Text>(&json).unwrap(), t);
+        // A short run stays spelled out; a field of nothing but padding keeps its one byte.
+        assert_eq!(
+            vendor_bytes_hex::encode(&[1, 2, 2, 2]),
+            "010202 02".replace(' ', "")
+        );
+        assert_eq!(vendor_bytes_hex::encode(&[0x40; 5]), "40*5");
+        assert_eq!(vendor_bytes_hex::decode("40*5"), Some(vec![0x40; 5]));
+        assert_eq!(vendor_bytes_hex::encode(&[]), "");
+        // Malformed runs are refused, not guessed at.
+        for bad in ["*3", "40*0", "40*x", "4*3", "40*"] {
+            assert_eq!(vendor_bytes_hex::decode(bad), None, "{bad}");
+        }
     }
 }

@@ -14,6 +14,7 @@ use sha2::{Digest, Sha256};
 use crate::error::{Result, StoreError};
 use crate::fold::{self, FoldTable};
 use crate::key::Key;
+use crate::model::vendor_bytes_hex;
 use crate::model::*;
 use crate::util;
 
@@ -122,6 +123,9 @@ pub(crate) fn connect(path: &Path, key: &Key, create: bool) -> Result<Connection
     conn.busy_timeout(Duration::from_secs(10))?;
     // 64 MiB page cache: every cache miss costs a page decryption under SQLCipher.
     conn.execute_batch("PRAGMA foreign_keys = ON; PRAGMA cache_size = -65536;")?;
+    // Every statement the store runs stays prepared: a 戸籍's insert alone cycles through
+    // more than rusqlite's default 16, and a statement pushed out is parsed again each time.
+    conn.set_prepared_statement_cache_capacity(128);
     Ok(conn)
 }
 
@@ -158,6 +162,25 @@ pub(crate) fn migrate(conn: &Connection, path: &Path) -> Result<u32> {
 
 fn json<T: serde::Serialize>(v: &T) -> Result<String> {
     Ok(serde_json::to_string(v)?)
+}
+
+/// A 事項 item's vendor bytes as `jiko_item.value_raw` holds them: the compact hex of
+/// `vendor_bytes_hex`, or a BLOB in stores written before it.
+fn value_raw(v: rusqlite::types::ValueRef<'_>) -> Result<Option<Vec<u8>>> {
+    use rusqlite::types::ValueRef;
+    match v {
+        ValueRef::Null => Ok(None),
+        ValueRef::Blob(b) => Ok(Some(b.to_vec())),
+        ValueRef::Text(t) => std::str::from_utf8(t)
+            .ok()
+            .and_then(vendor_bytes_hex::decode)
+            .map(Some)
+            .ok_or_else(|| StoreError::Invalid("jiko_item.value_raw: not vendor bytes".into())),
+        other => Err(StoreError::Invalid(format!(
+            "jiko_item.value_raw: a {:?}, not vendor bytes",
+            other.data_type()
+        ))),
+    }
 }
 
 fn from_json<T: serde::de::DeserializeOwned>(s: &str) -> Result<T> {
@@ -485,12 +508,17 @@ impl Store {
             "INSERT INTO jiko_item (jiko_id, pos, tag, value, value_raw, line) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         )?;
         for (pos, it) in j.items.iter().enumerate() {
+            // value_raw holds the vendor bytes in the compact hex of `vendor_bytes_hex` (an
+            // item is mostly padding); stores written before hold a BLOB, which still reads.
             item.execute(params![
                 j.id,
                 pos as i64 + 1,
                 it.tag,
                 it.value.text,
-                it.value.vendor_bytes,
+                it.value
+                    .vendor_bytes
+                    .as_deref()
+                    .map(vendor_bytes_hex::encode),
                 it.line
             ])?;
         }
@@ -741,7 +769,7 @@ impl Store {
                     tag: r.get(1)?,
                     value: Text {
                         text: r.get(2)?,
-                        vendor_bytes: r.get(3)?,
+                        vendor_bytes: value_raw(r.get_ref(3)?)?,
                     },
                     line: r.get(4)?,
                 });
