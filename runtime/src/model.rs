@@ -138,7 +138,12 @@ impl std::fmt::Display for Text {
 }
 
 /// A date as a 戸籍 records it.
+///
+/// In JSON a date that its text alone gives back (the 和暦 parsed from it, the Gregorian
+/// derived: nearly every date) is that text, `"平成２６年７月２９日"`; any other is the whole
+/// object. A person or 附票 row holds two or three dates, so this is a tenth of the store.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(from = "KosekiDateForm", into = "KosekiDateForm")]
 pub struct KosekiDate {
     /// The 和暦 date, when it could be read (possibly partial: 日不詳, or qualified: 推定/頃).
     /// `None` for text that is not a valid 和暦 date (lunisolar, damaged): kept as `text` only.
@@ -147,6 +152,49 @@ pub struct KosekiDate {
     pub text: String,
     /// ISO `YYYY-MM-DD`, when the date is complete and after 明治6年1月1日.
     pub gregorian: Option<String>,
+}
+
+/// How a [`KosekiDate`] is written: its text when that says everything, else every part.
+#[derive(Serialize, Deserialize)]
+#[serde(untagged)]
+enum KosekiDateForm {
+    Text(String),
+    Whole {
+        wareki: Option<WarekiDate>,
+        text: String,
+        gregorian: Option<String>,
+    },
+}
+
+impl From<KosekiDate> for KosekiDateForm {
+    fn from(d: KosekiDate) -> KosekiDateForm {
+        if KosekiDate::from_text(d.text.as_str()) == d {
+            KosekiDateForm::Text(d.text)
+        } else {
+            KosekiDateForm::Whole {
+                wareki: d.wareki,
+                text: d.text,
+                gregorian: d.gregorian,
+            }
+        }
+    }
+}
+
+impl From<KosekiDateForm> for KosekiDate {
+    fn from(f: KosekiDateForm) -> KosekiDate {
+        match f {
+            KosekiDateForm::Text(text) => KosekiDate::from_text(text),
+            KosekiDateForm::Whole {
+                wareki,
+                text,
+                gregorian,
+            } => KosekiDate {
+                wareki,
+                text,
+                gregorian,
+            },
+        }
+    }
 }
 
 impl KosekiDate {
@@ -936,6 +984,66 @@ mod tests {
             raw.extend(std::iter::repeat_n(byte, pad));
             proptest::prop_assert_eq!(vendor_bytes_hex::decode(&vendor_bytes_hex::encode(&raw)), Some(raw));
         }
+    }
+
+    proptest::proptest! {
+        /// Every date the eras allow, whole or partial, exact or qualified, reads back from
+        /// its JSON unchanged.
+        #[test]
+        fn dates_round_trip_through_json(
+            era in proptest::sample::select(wareki::Era::ALL.to_vec()),
+            year in 1u16..70,
+            month in proptest::option::of(1u8..=12),
+            day in 1u8..=31,
+            with_day in proptest::bool::ANY,
+            qualifier in proptest::sample::select(vec![
+                wareki::Qualifier::Exact,
+                wareki::Qualifier::Estimated,
+                wareki::Qualifier::Approximate,
+            ]),
+        ) {
+            let day = month.filter(|_| with_day).map(|_| day);
+            if let Ok(w) = WarekiDate::partial(era, year, month, day, qualifier) {
+                let d = KosekiDate::from_wareki(w);
+                let json = serde_json::to_string(&d).unwrap();
+                // The text of a date made from its 和暦 always says everything.
+                proptest::prop_assert!(json.starts_with('"'), "{}", json);
+                proptest::prop_assert_eq!(serde_json::from_str::<KosekiDate>(&json).unwrap(), d);
+            }
+        }
+    }
+
+    #[test]
+    fn a_date_its_text_gives_back_is_written_as_that_text() {
+        let d = KosekiDate::from_text("平成２６年７月２９日");
+        assert!(d.wareki.is_some());
+        let json = serde_json::to_string(&d).unwrap();
+        assert_eq!(json, "\"平成２６年７月２９日\"");
+        assert_eq!(serde_json::from_str::<KosekiDate>(&json).unwrap(), d);
+        // Text that is no 和暦 date is its own form too (nothing to derive).
+        let damaged = KosekiDate::from_text("不詳");
+        assert_eq!(serde_json::to_string(&damaged).unwrap(), "\"不詳\"");
+        assert_eq!(
+            serde_json::from_str::<KosekiDate>("\"不詳\"").unwrap(),
+            damaged
+        );
+        // A date whose parts the text does not give back keeps every part.
+        let odd = KosekiDate {
+            wareki: d.wareki,
+            text: "二十六年七月二十九日".into(),
+            gregorian: d.gregorian.clone(),
+        };
+        let json = serde_json::to_string(&odd).unwrap();
+        assert!(json.starts_with("{\"wareki\":"), "{json}");
+        assert_eq!(serde_json::from_str::<KosekiDate>(&json).unwrap(), odd);
+        // Stores written before hold the whole object: still read.
+        let old = serde_json::to_string(&KosekiDateForm::Whole {
+            wareki: d.wareki,
+            text: d.text.clone(),
+            gregorian: d.gregorian.clone(),
+        })
+        .unwrap();
+        assert_eq!(serde_json::from_str::<KosekiDate>(&old).unwrap(), d);
     }
 
     #[test]
