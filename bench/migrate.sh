@@ -43,8 +43,8 @@ measure() { # label, command...
 for n in "${SIZES[@]}"; do
   d="$WORK/city-$n"
   # What the runs took (sample 0.7 GiB RSS at 80,333 persons and 4.3 GiB at 1,000,000;
-  # migrate 2 GiB and 18 GiB; store 0.9 GiB and about 11 GiB), scaled: a size this machine
-  # cannot hold is skipped, not swapped or killed.
+  # migrate 2 GiB and 20 GiB, the mapped input files counted; store 0.6 GiB and 8 GiB, beside
+  # 6.4 GB of sample), scaled: a size this machine cannot hold is skipped, not swapped or killed.
   need_mem=$(( n * 18 / 1000000 + 2 ))
   need_disk=$(( n * 18 / 1000000 + 1 ))
   have_mem=$(awk '/MemAvailable/ {print int($2 / 1048576)}' /proc/meminfo)
