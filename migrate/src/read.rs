@@ -149,12 +149,12 @@ impl std::fmt::Debug for RecordDecoder {
 
 impl RecordDecoder {
     /// The record's bytes as the file holds them (shorter at the end of a truncated file).
-    pub fn raw(&self, offset: u64) -> Result<Vec<u8>, Error> {
+    pub fn raw(&self, offset: u64) -> Vec<u8> {
         let bytes = self.data.bytes();
         let start = usize::try_from(offset)
             .unwrap_or(usize::MAX)
             .min(bytes.len());
-        Ok(bytes[start..(start + self.rec_len).min(bytes.len())].to_vec())
+        bytes[start..(start + self.rec_len).min(bytes.len())].to_vec()
     }
 
     /// Every mapped value of the record at `offset` (record number `record`), in the order of
@@ -304,7 +304,6 @@ pub fn read_file(
     };
 
     let mut staged = StagedFile::new(spec.clone());
-    staged.record_len = rec_len;
     let mut gaiji = Vec::new();
     let family = encoding.codec().family();
     let mut record_no = 0u64;
@@ -472,7 +471,7 @@ pub fn read_file(
     staged.columns = kept.iter().map(|&i| staged.columns[i].clone()).collect();
     staged.vendor = kept.iter().map(|&i| staged.vendor[i].clone()).collect();
     staged.decoder = Some(std::sync::Arc::new(RecordDecoder {
-        path: data_path.clone(),
+        path: data_path,
         data: data.clone(),
         rec_len,
         columns: resolved.iter().map(|r| r.domain.clone()).collect(),

@@ -140,14 +140,14 @@ pub fn migrate(opts: &Options, progress: &dyn Progress) -> Result<Outcome, Error
     let findings = verdicts.findings;
     staged.apply(verdicts.rejects, verdicts.held, |_, _| String::new());
     // Raw bytes for rows quarantined by validation (read-time ones already carry theirs),
-    // read back from the file.
+    // taken from the file's map.
     for f in staged.files.iter_mut() {
         let Some(decoder) = f.decoder.clone() else {
             continue;
         };
         for q in f.quarantine.iter_mut().chain(f.held.iter_mut()) {
             if q.raw_hex.is_empty() {
-                q.raw_hex = hex(&decoder.raw(q.offset)?);
+                q.raw_hex = hex(&decoder.raw(q.offset));
             }
         }
     }

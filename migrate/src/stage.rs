@@ -42,8 +42,6 @@ pub struct StagedFile {
     pub trailer_count: Option<u64>,
     /// Detail records read (loaded + quarantined).
     pub read: u64,
-    /// The whole file, kept so quarantined records can carry their raw bytes.
-    pub record_len: usize,
     /// Converts a row again, whole ([`StagedFile::full`]): rows keep only the fields the
     /// checks read.
     pub decoder: Option<std::sync::Arc<crate::read::RecordDecoder>>,
@@ -64,7 +62,6 @@ impl StagedFile {
             quarantined_keys: Vec::new(),
             trailer_count: None,
             read: 0,
-            record_len: 0,
             decoder: None,
         }
     }

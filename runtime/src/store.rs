@@ -14,7 +14,6 @@ use sha2::{Digest, Sha256};
 use crate::error::{Result, StoreError};
 use crate::fold::{self, FoldTable};
 use crate::key::Key;
-use crate::model::vendor_bytes_hex;
 use crate::model::*;
 use crate::util;
 

@@ -754,6 +754,12 @@ pub fn field_at(f: &VendorFile, record: &str, name: &str) -> Option<(usize, usiz
 mod tests {
     use super::*;
 
+    /// The K03 file's layout parsed, the JEF encoding, and where to write it in `dir`.
+    fn k03_file(dir: &std::path::Path) -> (&'static VendorFile, Parsed, Encoding, PathBuf) {
+        let vf = &FILES[K03];
+        (vf, Parsed::of(vf).unwrap(), jef(), dir.join("K03KOJIN.DAT"))
+    }
+
     fn k03(zokugara: &str) -> Flat {
         vec![
             ("K03-REC-KBN".to_string(), t("2")),
@@ -769,11 +775,8 @@ mod tests {
     #[test]
     fn a_field_set_in_the_file_equals_the_record_encoded_with_it() {
         let dir = tempfile::tempdir().unwrap();
-        let vf = &FILES[K03];
-        let p = Parsed::of(vf).unwrap();
-        let enc = jef();
+        let (vf, p, enc, path) = k03_file(dir.path());
         let header = crate::records::header("K03", vf.id);
-        let path = dir.path().join("K03KOJIN.DAT");
         let mut fo = FileOut::create(vf, &p, &enc, path.clone(), header).unwrap();
         fo.push(k03("01")).unwrap();
         fo.push_all(vec![k03("99"), k03("02")]).unwrap();
@@ -801,12 +804,9 @@ mod tests {
     #[test]
     fn keyed_records_are_written_in_key_order() {
         let dir = tempfile::tempdir().unwrap();
-        let vf = &FILES[K03];
-        let p = Parsed::of(vf).unwrap();
-        let enc = jef();
+        let (vf, p, enc, path) = k03_file(dir.path());
         let header = crate::records::header("K03", vf.id);
-        let path = dir.path().join("K03KOJIN.DAT");
-        let mut fo = FileOut::create(vf, &p, &enc, path, header).unwrap();
+        let mut fo = FileOut::create(vf, &p, &enc, path.clone(), header).unwrap();
         fo.push_keyed((5, 0), k03("05")).unwrap();
         fo.push_keyed((1, 1), k03("01")).unwrap();
         fo.push_keyed((1, 0), k03("00")).unwrap();
