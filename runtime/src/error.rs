@@ -13,6 +13,10 @@ pub enum StoreError {
     BadKeyFile { path: PathBuf, reason: String },
     #[error("{path}: this key does not open the store (wrong key file, or not a koseki store)")]
     WrongKey { path: PathBuf },
+    #[error(
+        "{path}: written in an earlier page format (4 KiB pages, HMAC-SHA512) that this version does not open; load the vendor's files again with `koseki migrate` into a new store"
+    )]
+    LegacyCipherFormat { path: PathBuf },
     #[error("{path}: no store here (create one with migrate, or check --db)")]
     NotFound { path: PathBuf },
     #[error("{path}: already exists; refusing to overwrite")]
