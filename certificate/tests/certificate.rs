@@ -8,7 +8,7 @@ use certificate::layout::{self, Issuance};
 use certificate::view::*;
 
 fn golden(name: &str, actual: &str) {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+    let path = PathBuf::from(manifest_dir())
         .join("tests/golden")
         .join(name);
     if std::env::var_os("UPDATE_GOLDEN").is_some() {
@@ -567,4 +567,10 @@ fn office_and_seal_are_printed() {
         !text.contains("［職印（電子公印）］"),
         "the seal image replaces the slot text"
     );
+}
+
+/// The package folder of *this* run (cargo sets it when it runs a test), not the one the test
+/// was compiled in: a shared build folder may hold a test built from another checkout.
+fn manifest_dir() -> String {
+    std::env::var("CARGO_MANIFEST_DIR").unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").to_string())
 }

@@ -29,7 +29,8 @@ fn store_err(e: runtime::StoreError) -> Error {
     Error::Input(format!("store: {e}"))
 }
 
-pub(crate) fn unhex(s: &str) -> Vec<u8> {
+/// Bytes from hex (either case); `None` for anything else.
+pub(crate) fn unhex_strict(s: &str) -> Option<Vec<u8>> {
     fn nibble(c: u8) -> Option<u8> {
         match c {
             b'0'..=b'9' => Some(c - b'0'),
@@ -38,15 +39,18 @@ pub(crate) fn unhex(s: &str) -> Vec<u8> {
             _ => None,
         }
     }
+    if !s.len().is_multiple_of(2) {
+        return None;
+    }
     s.as_bytes()
         .chunks_exact(2)
-        .filter_map(|p| Some((nibble(p[0])? << 4) | nibble(p[1])?))
+        .map(|p| Some((nibble(p[0])? << 4) | nibble(p[1])?))
         .collect()
 }
 
 fn text(v: &Value) -> Option<Text> {
     match v {
-        Value::Text { text, raw } => Some(Text::decoded(text.clone(), unhex(raw))),
+        Value::Text { text, raw } => Some(Text::decoded(text.clone(), raw.clone())),
         Value::Empty => None,
         other => Some(Text::new(other.display())),
     }
@@ -128,7 +132,7 @@ fn events(rows: &[FullRow], owner: &str) -> Vec<Jiko> {
                 .iter()
                 .map(|i| JikoItem {
                     tag: i.tag.clone(),
-                    value: Text::decoded(i.text.clone(), unhex(&i.raw)),
+                    value: Text::decoded(i.text.clone(), i.raw.clone()),
                     line: None,
                 })
                 .collect(),
@@ -740,7 +744,9 @@ mod tests {
     #[test]
     fn unhex_reads_what_hex_wrote() {
         let bytes: Vec<u8> = (0..=255).collect();
-        assert_eq!(unhex(&crate::value::hex(&bytes)), bytes);
-        assert_eq!(unhex("4a4B"), vec![0x4a, 0x4b]);
+        assert_eq!(unhex_strict(&crate::value::hex(&bytes)), Some(bytes));
+        assert_eq!(unhex_strict("4a4B"), Some(vec![0x4a, 0x4b]));
+        assert_eq!(unhex_strict("4a4"), None);
+        assert_eq!(unhex_strict("4g"), None);
     }
 }

@@ -563,12 +563,12 @@ fn number_at(rec: &[u8], loc: &FieldLoc, index: usize, family: Family) -> Result
     Ok(String::from_utf8_lossy(&out).into_owned())
 }
 
-fn text_at(
-    rec: &[u8],
+fn text_at<'r>(
+    rec: &'r [u8],
     loc: &FieldLoc,
     index: usize,
     enc: &Encoding,
-) -> Result<(String, Vec<u8>), String> {
+) -> Result<(String, &'r [u8]), String> {
     let b = slice(rec, loc, index);
     let mut s = String::new();
     let r = match loc.codec {
@@ -581,8 +581,9 @@ fn text_at(
             hex(b)
         )
     })?;
-    let t = s.trim_end_matches([' ', '\u{3000}']).to_string();
-    Ok((t, b.to_vec()))
+    let kept = s.trim_end_matches([' ', '\u{3000}']).len();
+    s.truncate(kept);
+    Ok((s, b))
 }
 
 fn convert(
@@ -614,11 +615,11 @@ fn convert(
                 let text = if conv == Conv::Kana {
                     widen_kana(&t)
                 } else {
-                    ctx.chars.apply(&t, |c, local| met.push((c, local)))
+                    ctx.chars.apply(t, |c, local| met.push((c, local)))
                 };
                 Value::Text {
                     text,
-                    raw: hex(&raw),
+                    raw: raw.to_vec(),
                 }
             }
         }
@@ -757,7 +758,7 @@ fn items(
             kind: "undefined_character",
             reason: format!("item {}: {e}", i + 1),
         })?;
-        let text = ctx.chars.apply(&t, |c, local| met.push((c, local)));
+        let text = ctx.chars.apply(t, |c, local| met.push((c, local)));
         // Dates inside items are written as in the 記載例 (昭和４７年１１月３日): check them.
         if name.ends_with('日') && wareki::Era::ALL.iter().any(|e| text.starts_with(e.kanji())) {
             WarekiDate::parse(&text).map_err(|e| Fault {
@@ -770,7 +771,7 @@ fn items(
             code,
             tag: name,
             text,
-            raw: hex(&raw),
+            raw: raw.to_vec(),
         });
     }
     Ok(Value::Items { items: out })
@@ -897,7 +898,7 @@ sex={field='T-SEX',as='code',table='sex'}
             full.get("name"),
             &Value::Text {
                 text: "YAMADA".into(),
-                raw: hex(b"YAMADA")
+                raw: b"YAMADA".to_vec()
             }
         );
         assert_eq!(

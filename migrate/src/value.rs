@@ -14,10 +14,11 @@ use crate::profile::CodeTableSpec;
 #[serde(tag = "t", rename_all = "snake_case")]
 pub enum Value {
     Empty,
-    /// Decoded text (gaiji resolved) and the field's original bytes, hex.
+    /// Decoded text (gaiji resolved) and the field's original bytes (hex in JSON).
     Text {
         text: String,
-        raw: String,
+        #[serde(with = "hex_bytes")]
+        raw: Vec<u8>,
     },
     Id {
         id: String,
@@ -51,7 +52,22 @@ pub struct TagItem {
     pub code: String,
     pub tag: String,
     pub text: String,
-    pub raw: String,
+    #[serde(with = "hex_bytes")]
+    pub raw: Vec<u8>,
+}
+
+/// Original bytes written as upper-case hex in JSON (rows kept in meta, dumps), read back
+/// from it: the bytes themselves travel to the store without a text round trip.
+mod hex_bytes {
+    pub fn serialize<S: serde::Serializer>(bytes: &[u8], s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&super::hex(bytes))
+    }
+
+    pub fn deserialize<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
+        let text: String = serde::Deserialize::deserialize(d)?;
+        crate::load::unhex_strict(&text)
+            .ok_or_else(|| serde::de::Error::custom(format!("not hex bytes: {text:?}")))
+    }
 }
 
 impl Value {

@@ -32,7 +32,8 @@ pub struct LoadSummary {
     /// [`Store::content_hash`] of the loaded register: equal input gives an equal hash.
     pub content_hash: String,
     pub counts: StoreCounts,
-    /// Time spent hashing the content, writing the encrypted file, and making it durable (ms).
+    /// Time spent hashing the content (beside the indexing), writing the encrypted file with
+    /// its indexes, and making it durable (ms).
     pub hash_millis: u64,
     pub write_millis: u64,
     pub sync_millis: u64,
@@ -299,6 +300,82 @@ impl BulkLoad {
     }
 
     fn write(&self, store: Store, round: Option<&str>) -> Result<LoadSummary> {
+        let t = std::time::Instant::now();
+        // The register's content goes to disk first (every page encrypted and written once,
+        // here), so that a second connection can hash it on the other core while this one
+        // writes the search keys and builds the indexes; the hash, the meta rows and those
+        // follow in a second transaction. Until the rename nothing of it is the store.
+        store.conn.execute_batch("COMMIT;")?;
+        let hashing = {
+            let (tmp, key) = (self.tmp.clone(), self.key.clone());
+            std::thread::Builder::new()
+                .name("content-hash".into())
+                .spawn(move || -> Result<(String, u64)> {
+                    let t = std::time::Instant::now();
+                    let conn = crate::store::connect(&tmp, &key, false)?;
+                    let hash = crate::store::content_hash_of(&conn)?;
+                    Ok((hash, t.elapsed().as_millis() as u64))
+                })
+                .map_err(|e| StoreError::io(&self.tmp, e))?
+        };
+        let indexed = self.index_and_carry_over(&store);
+        // Joined whatever happened: the hashing connection must be gone before this one may
+        // commit (or the file be removed).
+        let hashed = hashing
+            .join()
+            .map_err(|_| StoreError::Invalid("bulk load: the content hash panicked".into()))?;
+        indexed?;
+        let (content_hash, hash_millis) = hashed?;
+        store.set_meta("content_hash", &content_hash)?;
+        let max_ids: (i64, i64) = store.conn.query_row(
+            "SELECT (SELECT COALESCE(MAX(id), 0) FROM jiko), (SELECT COALESCE(MAX(id), 0) FROM uketsuke)",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        store.set_meta(LOAD_MAX_IDS, &format!("{} {}", max_ids.0, max_ids.1))?;
+        store.set_meta("loaded_at", &util::now_iso())?;
+        if let Some(r) = round {
+            store.set_meta("round", r)?;
+        }
+        store.audit(&AuditEvent {
+            user: "migrate",
+            terminal: "cli",
+            action: AuditAction::Load,
+            target: &self.target.to_string_lossy(),
+            detail: serde_json::json!({"content_hash": content_hash, "round": round}),
+        })?;
+        let counts = store.counts()?;
+        store.conn.execute_batch("COMMIT;")?;
+        if self.old {
+            // Only now: a database read in a transaction cannot be detached before it ends.
+            store.conn.execute_batch("DETACH DATABASE old;")?;
+        }
+        drop(store);
+        let write_millis = t.elapsed().as_millis() as u64;
+        let t = std::time::Instant::now();
+        let f = std::fs::File::open(&self.tmp).map_err(|e| StoreError::io(&self.tmp, e))?;
+        f.sync_all().map_err(|e| StoreError::io(&self.tmp, e))?;
+        std::fs::rename(&self.tmp, &self.target).map_err(|e| StoreError::io(&self.target, e))?;
+        if let Some(dir) = self.target.parent().filter(|d| !d.as_os_str().is_empty())
+            && let Ok(d) = std::fs::File::open(dir)
+        {
+            let _ = d.sync_all();
+        }
+        Ok(LoadSummary {
+            path: self.target.clone(),
+            content_hash,
+            counts,
+            hash_millis,
+            write_millis,
+            sync_millis: t.elapsed().as_millis() as u64,
+        })
+    }
+
+    /// The second transaction's work beside the hashing: the sorted search keys, one check
+    /// of every reference, the old store's staff, audit and issuances, and the indexes left
+    /// out while loading.
+    fn index_and_carry_over(&self, store: &Store) -> Result<()> {
+        store.conn.execute_batch("BEGIN;")?;
         store.flush_pending_index()?;
         // The load ran without row-by-row reference checks: one pass over them all.
         let dangling: Vec<String> = store
@@ -347,29 +424,6 @@ impl BulkLoad {
             }
             store.conn.execute_batch(CARRY_OVER)?;
         }
-        let t = std::time::Instant::now();
-        let content_hash = store.content_hash()?;
-        let hash_millis = t.elapsed().as_millis() as u64;
-        store.set_meta("content_hash", &content_hash)?;
-        let max_ids: (i64, i64) = store.conn.query_row(
-            "SELECT (SELECT COALESCE(MAX(id), 0) FROM jiko), (SELECT COALESCE(MAX(id), 0) FROM uketsuke)",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )?;
-        store.set_meta(LOAD_MAX_IDS, &format!("{} {}", max_ids.0, max_ids.1))?;
-        store.set_meta("loaded_at", &util::now_iso())?;
-        if let Some(r) = round {
-            store.set_meta("round", r)?;
-        }
-        store.audit(&AuditEvent {
-            user: "migrate",
-            terminal: "cli",
-            action: AuditAction::Load,
-            target: &self.target.to_string_lossy(),
-            detail: serde_json::json!({"content_hash": content_hash, "round": round}),
-        })?;
-        let counts = store.counts()?;
-        let t = std::time::Instant::now();
         for (_, sql) in self
             .deferred
             .iter()
@@ -377,31 +431,7 @@ impl BulkLoad {
         {
             store.conn.execute_batch(sql)?;
         }
-        // Every page is encrypted and written here, once.
-        store.conn.execute_batch("COMMIT;")?;
-        if self.old {
-            // Only now: a database read in a transaction cannot be detached before it ends.
-            store.conn.execute_batch("DETACH DATABASE old;")?;
-        }
-        drop(store);
-        let write_millis = t.elapsed().as_millis() as u64;
-        let t = std::time::Instant::now();
-        let f = std::fs::File::open(&self.tmp).map_err(|e| StoreError::io(&self.tmp, e))?;
-        f.sync_all().map_err(|e| StoreError::io(&self.tmp, e))?;
-        std::fs::rename(&self.tmp, &self.target).map_err(|e| StoreError::io(&self.target, e))?;
-        if let Some(dir) = self.target.parent().filter(|d| !d.as_os_str().is_empty())
-            && let Ok(d) = std::fs::File::open(dir)
-        {
-            let _ = d.sync_all();
-        }
-        Ok(LoadSummary {
-            path: self.target.clone(),
-            content_hash,
-            counts,
-            hash_millis,
-            write_millis,
-            sync_millis: t.elapsed().as_millis() as u64,
-        })
+        Ok(())
     }
 }
 

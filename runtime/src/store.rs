@@ -23,10 +23,11 @@ const MIGRATIONS: &[(u32, &str)] = &[
     (2, include_str!("../migrations/0002_totp_replay.sql")),
     (3, include_str!("../migrations/0003_search_cards.sql")),
     (5, include_str!("../migrations/0005_migration_scope.sql")),
+    (6, include_str!("../migrations/0006_jiko_items_inline.sql")),
 ];
 
 /// The newest schema version this program knows.
-pub const SCHEMA_VERSION: u32 = 5;
+pub const SCHEMA_VERSION: u32 = 6;
 
 /// Tables whose content is the register itself: hashed by [`Store::content_hash`] and counted
 /// by backups. Staff, sessions and audit are not content (they differ between rounds).
@@ -36,7 +37,6 @@ pub(crate) const CONTENT_TABLES: &[(&str, &str)] = &[
     ("person", "id"),
     ("person_version", "person_id, version"),
     ("jiko", "id"),
-    ("jiko_item", "jiko_id, pos"),
     ("fuhyo_entry", "id"),
     ("uketsuke", "id"),
     ("uketsuke_version", "uketsuke_id, version"),
@@ -207,22 +207,79 @@ fn json<T: serde::Serialize>(v: &T) -> Result<String> {
     Ok(serde_json::to_string(v)?)
 }
 
-/// A 事項 item's vendor bytes as `jiko_item.value_raw` holds them: the compact hex of
-/// `vendor_bytes_hex`, or a BLOB in stores written before it.
-fn value_raw(v: rusqlite::types::ValueRef<'_>) -> Result<Option<Vec<u8>>> {
-    use rusqlite::types::ValueRef;
-    match v {
-        ValueRef::Null => Ok(None),
-        ValueRef::Blob(b) => Ok(Some(b.to_vec())),
-        ValueRef::Text(t) => std::str::from_utf8(t)
-            .ok()
-            .and_then(vendor_bytes_hex::decode)
-            .map(Some)
-            .ok_or_else(|| StoreError::Invalid("jiko_item.value_raw: not vendor bytes".into())),
-        other => Err(StoreError::Invalid(format!(
-            "jiko_item.value_raw: a {:?}, not vendor bytes",
-            other.data_type()
-        ))),
+/// The `jiko.items` column (migrations/0006): a JSON array with each 【】 item as
+/// `[tag, text, vendor bytes]` (the compact hex of `vendor_bytes_hex`, or null), and its
+/// source line as a fourth element when it has one.
+mod jiko_items {
+    use serde::ser::{SerializeSeq, SerializeTuple};
+    use serde::{Deserialize, Serialize, Serializer};
+
+    use crate::error::{Result, StoreError};
+    use crate::model::{JikoItem, Text, vendor_bytes_hex};
+
+    struct Items<'a>(&'a [JikoItem]);
+
+    struct Item<'a>(&'a JikoItem);
+
+    impl Serialize for Items<'_> {
+        fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+            let mut seq = s.serialize_seq(Some(self.0.len()))?;
+            for it in self.0 {
+                seq.serialize_element(&Item(it))?;
+            }
+            seq.end()
+        }
+    }
+
+    impl Serialize for Item<'_> {
+        fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+            let it = self.0;
+            let mut t = s.serialize_tuple(if it.line.is_some() { 4 } else { 3 })?;
+            t.serialize_element(&it.tag)?;
+            t.serialize_element(&it.value.text)?;
+            t.serialize_element(
+                &it.value
+                    .vendor_bytes
+                    .as_deref()
+                    .map(vendor_bytes_hex::encode),
+            )?;
+            if let Some(line) = &it.line {
+                t.serialize_element(line)?;
+            }
+            t.end()
+        }
+    }
+
+    #[derive(Deserialize)]
+    struct Stored(
+        String,
+        String,
+        Option<String>,
+        #[serde(default)] Option<String>,
+    );
+
+    pub(super) fn encode(items: &[JikoItem]) -> Result<String> {
+        Ok(serde_json::to_string(&Items(items))?)
+    }
+
+    pub(super) fn decode(column: &str) -> Result<Vec<JikoItem>> {
+        let stored: Vec<Stored> = serde_json::from_str(column)?;
+        stored
+            .into_iter()
+            .map(|Stored(tag, text, raw, line)| {
+                let vendor_bytes = match raw {
+                    None => None,
+                    Some(h) => Some(vendor_bytes_hex::decode(&h).ok_or_else(|| {
+                        StoreError::Invalid(format!("jiko.items: {h:?} is not vendor bytes"))
+                    })?),
+                };
+                Ok(JikoItem {
+                    tag,
+                    value: Text { text, vendor_bytes },
+                    line,
+                })
+            })
+            .collect()
     }
 }
 
@@ -532,8 +589,8 @@ impl Store {
         j: &mut Jiko,
     ) -> Result<()> {
         let mut stmt = self.conn.prepare_cached(
-            "INSERT INTO jiko (koseki_id, person_id, seq, kind, corrects_id, correction, uketsuke_id, source_key)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            "INSERT INTO jiko (koseki_id, person_id, seq, kind, corrects_id, correction, uketsuke_id, source_key, items)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
         )?;
         stmt.execute(params![
             kid,
@@ -543,28 +600,11 @@ impl Store {
             j.corrects.map(|c| c.0),
             j.corrects.map(|c| correction_code(c.1)),
             j.uketsuke_id,
-            j.source_key
+            j.source_key,
+            jiko_items::encode(&j.items)?
         ])?;
         j.id = self.conn.last_insert_rowid();
         j.seq = seq;
-        let mut item = self.conn.prepare_cached(
-            "INSERT INTO jiko_item (jiko_id, pos, tag, value, value_raw, line) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        )?;
-        for (pos, it) in j.items.iter().enumerate() {
-            // value_raw holds the vendor bytes in the compact hex of `vendor_bytes_hex` (an
-            // item is mostly padding); stores written before hold a BLOB, which still reads.
-            item.execute(params![
-                j.id,
-                pos as i64 + 1,
-                it.tag,
-                it.value.text,
-                it.value
-                    .vendor_bytes
-                    .as_deref()
-                    .map(vendor_bytes_hex::encode),
-                it.line
-            ])?;
-        }
         Ok(())
     }
 
@@ -772,51 +812,28 @@ impl Store {
     /// All events of a 戸籍 with their owner person (None = 戸籍事項), in order.
     fn jiko_of_koseki(&self, kid: KosekiId) -> Result<Vec<(Option<PersonId>, Jiko)>> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT id, person_id, seq, kind, corrects_id, correction, uketsuke_id, source_key FROM jiko
+            "SELECT id, person_id, seq, kind, corrects_id, correction, uketsuke_id, source_key, items FROM jiko
              WHERE koseki_id = ?1 ORDER BY person_id IS NOT NULL, person_id, seq",
         )?;
-        let mut out: Vec<(Option<PersonId>, Jiko)> = stmt
-            .query_map([kid], |r| {
-                let corrects = match (r.get::<_, Option<i64>>(4)?, r.get::<_, Option<String>>(5)?) {
-                    (Some(id), Some(c)) => correction_from(&c).map(|k| (id, k)),
-                    _ => None,
-                };
-                Ok((
-                    r.get::<_, Option<i64>>(1)?,
-                    Jiko {
-                        id: r.get(0)?,
-                        seq: r.get(2)?,
-                        kind: JikoKind::from_label(&r.get::<_, String>(3)?),
-                        items: Vec::new(),
-                        corrects,
-                        uketsuke_id: r.get(6)?,
-                        source_key: r.get(7)?,
-                    },
-                ))
-            })?
-            .collect::<rusqlite::Result<_>>()?;
-        let mut items = self.conn.prepare_cached(
-            "SELECT i.jiko_id, i.tag, i.value, i.value_raw, i.line FROM jiko_item i JOIN jiko j ON j.id = i.jiko_id
-             WHERE j.koseki_id = ?1 ORDER BY i.jiko_id, i.pos",
-        )?;
-        let mut rows = items.query([kid])?;
-        let index: std::collections::HashMap<JikoId, usize> = out
-            .iter()
-            .enumerate()
-            .map(|(i, (_, j))| (j.id, i))
-            .collect();
+        let mut rows = stmt.query([kid])?;
+        let mut out: Vec<(Option<PersonId>, Jiko)> = Vec::new();
         while let Some(r) = rows.next()? {
-            let jid: i64 = r.get(0)?;
-            if let Some(&i) = index.get(&jid) {
-                out[i].1.items.push(JikoItem {
-                    tag: r.get(1)?,
-                    value: Text {
-                        text: r.get(2)?,
-                        vendor_bytes: value_raw(r.get_ref(3)?)?,
-                    },
-                    line: r.get(4)?,
-                });
-            }
+            let corrects = match (r.get::<_, Option<i64>>(4)?, r.get::<_, Option<String>>(5)?) {
+                (Some(id), Some(c)) => correction_from(&c).map(|k| (id, k)),
+                _ => None,
+            };
+            out.push((
+                r.get::<_, Option<i64>>(1)?,
+                Jiko {
+                    id: r.get(0)?,
+                    seq: r.get(2)?,
+                    kind: JikoKind::from_label(&r.get::<_, String>(3)?),
+                    items: jiko_items::decode(&r.get::<_, String>(8)?)?,
+                    corrects,
+                    uketsuke_id: r.get(6)?,
+                    source_key: r.get(7)?,
+                },
+            ));
         }
         Ok(out)
     }
@@ -1178,39 +1195,7 @@ impl Store {
     /// rows in key order, every value with its type): equal content gives an equal hash,
     /// whatever the file's page layout or the staff and audit data.
     pub fn content_hash(&self) -> Result<String> {
-        let mut h = Sha256::new();
-        for (table, order) in CONTENT_TABLES {
-            h.update(table.as_bytes());
-            h.update([0u8]);
-            let mut stmt = self
-                .conn
-                .prepare(&format!("SELECT * FROM {table} ORDER BY {order}"))?;
-            let n = stmt.column_count();
-            let mut rows = stmt.query([])?;
-            while let Some(r) = rows.next()? {
-                for i in 0..n {
-                    use rusqlite::types::ValueRef;
-                    match r.get_ref(i)? {
-                        ValueRef::Null => h.update([0u8]),
-                        ValueRef::Integer(v) => {
-                            h.update([1u8]);
-                            h.update(v.to_le_bytes());
-                        }
-                        ValueRef::Real(v) => {
-                            h.update([2u8]);
-                            h.update(v.to_le_bytes());
-                        }
-                        ValueRef::Text(b) | ValueRef::Blob(b) => {
-                            h.update([3u8]);
-                            h.update((b.len() as u64).to_le_bytes());
-                            h.update(b);
-                        }
-                    }
-                }
-                h.update([0xffu8]);
-            }
-        }
-        Ok(util::hex(&h.finalize()))
+        content_hash_of(&self.conn)
     }
 
     /// `PRAGMA integrity_check` and `PRAGMA cipher_integrity_check`; the list of problems
@@ -1230,6 +1215,41 @@ impl Store {
         }
         Ok(problems)
     }
+}
+
+/// [`Store::content_hash`] on any connection to a store (a load hashes on a second one).
+pub(crate) fn content_hash_of(conn: &Connection) -> Result<String> {
+    let mut h = Sha256::new();
+    for (table, order) in CONTENT_TABLES {
+        h.update(table.as_bytes());
+        h.update([0u8]);
+        let mut stmt = conn.prepare(&format!("SELECT * FROM {table} ORDER BY {order}"))?;
+        let n = stmt.column_count();
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            for i in 0..n {
+                use rusqlite::types::ValueRef;
+                match r.get_ref(i)? {
+                    ValueRef::Null => h.update([0u8]),
+                    ValueRef::Integer(v) => {
+                        h.update([1u8]);
+                        h.update(v.to_le_bytes());
+                    }
+                    ValueRef::Real(v) => {
+                        h.update([2u8]);
+                        h.update(v.to_le_bytes());
+                    }
+                    ValueRef::Text(b) | ValueRef::Blob(b) => {
+                        h.update([3u8]);
+                        h.update((b.len() as u64).to_le_bytes());
+                        h.update(b);
+                    }
+                }
+            }
+            h.update([0xffu8]);
+        }
+    }
+    Ok(util::hex(&h.finalize()))
 }
 
 #[cfg(test)]
@@ -1295,6 +1315,79 @@ mod tests {
         // With another key it is still just the wrong key.
         let e = Store::open(&legacy, &Key::generate()).unwrap_err();
         assert!(matches!(e, StoreError::WrongKey { .. }), "{e}");
+    }
+
+    #[test]
+    fn version_6_moves_each_jiko_s_items_into_it_in_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("v5.db");
+        let key = Key::generate();
+        let conn = connect(&path, &key, true).unwrap();
+        conn.execute_batch(
+            "CREATE TABLE schema_version (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL);",
+        )
+        .unwrap();
+        for (v, sql) in MIGRATIONS.iter().filter(|(v, _)| *v <= 5) {
+            conn.execute_batch(sql).unwrap();
+            conn.execute("INSERT INTO schema_version VALUES (?1, 'then')", [v])
+                .unwrap();
+        }
+        // Items as versions 1–5 stored them: out of order, one BLOB (before the compact
+        // hex), one compact hex, one without bytes but with its line; one 事項 without items.
+        conn.execute_batch(
+            "INSERT INTO koseki (id, source_key) VALUES (1, 'k');
+             INSERT INTO jiko (id, koseki_id, seq, kind) VALUES (1, 1, 1, '出生'), (2, 1, 2, '婚姻');
+             INSERT INTO jiko_item (jiko_id, pos, tag, value, value_raw, line) VALUES
+                (1, 3, '届出人', '父', NULL, '【届出人】父'),
+                (1, 1, '出生日', '昭和６１年３月１３日', x'BEBC40', NULL),
+                (1, 2, '出生地', '架空県', 'b2cd40*5', NULL);",
+        )
+        .unwrap();
+        drop(conn);
+        let s = Store::open(&path, &key).unwrap();
+        assert_eq!(s.schema_version().unwrap(), 6);
+        let jiko = s.jiko_of_koseki(1).unwrap();
+        let items = &jiko[0].1.items;
+        assert_eq!(
+            items.iter().map(|i| i.tag.as_str()).collect::<Vec<_>>(),
+            ["出生日", "出生地", "届出人"]
+        );
+        assert_eq!(items[0].value.text, "昭和６１年３月１３日");
+        assert_eq!(items[0].value.vendor_bytes, Some(vec![0xbe, 0xbc, 0x40]));
+        assert_eq!(
+            items[1].value.vendor_bytes,
+            Some(vec![0xb2, 0xcd, 0x40, 0x40, 0x40, 0x40, 0x40])
+        );
+        assert_eq!(items[2].value.vendor_bytes, None);
+        assert_eq!(items[2].line.as_deref(), Some("【届出人】父"));
+        assert!(jiko[1].1.items.is_empty());
+        // Still append-only, and the old table is gone.
+        assert!(s.conn.execute("UPDATE jiko SET items = '[]'", []).is_err());
+        assert!(s.conn.execute("SELECT 1 FROM jiko_item", []).is_err());
+    }
+
+    #[test]
+    fn jiko_items_column_round_trips() {
+        let items = vec![
+            JikoItem {
+                tag: "出生日".into(),
+                value: Text::decoded("昭和６１年３月１３日", vec![0xbe; 9]),
+                line: None,
+            },
+            JikoItem {
+                tag: "従前戸籍".into(),
+                value: Text::new("「\"引用\"」"),
+                line: Some("【従前戸籍】…".into()),
+            },
+        ];
+        let column = jiko_items::encode(&items).unwrap();
+        assert!(
+            column.starts_with(r#"[["出生日","昭和６１年３月１３日","be*9"],"#),
+            "{column}"
+        );
+        assert_eq!(jiko_items::decode(&column).unwrap(), items);
+        assert_eq!(jiko_items::decode("[]").unwrap(), vec![]);
+        assert!(jiko_items::decode(r#"[["a","b","zz"]]"#).is_err());
     }
 
     #[test]
@@ -1364,11 +1457,7 @@ mod tests {
             .unwrap();
         assert!(hits[0].removed);
         // the store refuses to edit content
-        assert!(
-            s.conn
-                .execute("UPDATE jiko_item SET value = 'x'", [])
-                .is_err()
-        );
+        assert!(s.conn.execute("UPDATE jiko SET items = '[]'", []).is_err());
         assert!(s.conn.execute("DELETE FROM person_version", []).is_err());
     }
 

@@ -27,7 +27,7 @@ pub fn run_with_stdin(args: &[&str], stdin: &[u8]) -> Output {
 /// Tests that need it print a loud notice and skip when it is absent.
 #[allow(dead_code)]
 pub fn shared_data() -> Option<PathBuf> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/data");
+    let dir = PathBuf::from(manifest_dir()).join("../../shared/data");
     if dir.is_dir() {
         Some(dir)
     } else {
@@ -67,4 +67,10 @@ fn help_lists_every_command() {
 fn bad_usage_exits_2() {
     let out = koseki().arg("--no-such-flag").output().unwrap();
     assert_eq!(out.status.code(), Some(2));
+}
+
+/// The package folder of *this* run (cargo sets it when it runs a test), not the one the test
+/// was compiled in: a shared build folder may hold a test built from another checkout.
+pub fn manifest_dir() -> String {
+    std::env::var("CARGO_MANIFEST_DIR").unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").to_string())
 }

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use crate::common::koseki;
 
 fn testdata(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+    PathBuf::from(crate::common::manifest_dir())
         .join("../parsers/testdata")
         .join(name)
 }

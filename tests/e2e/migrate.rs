@@ -108,7 +108,7 @@ impl Env {
 }
 
 fn fixture() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../samples/fixture")
+    PathBuf::from(crate::common::manifest_dir()).join("../samples/fixture")
 }
 
 #[test]

@@ -77,7 +77,7 @@ impl Rng {
 
 /// `<workspace root>/../shared/data`, or None after a loud notice.
 pub fn shared_data(what: &str) -> Option<PathBuf> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/data");
+    let dir = PathBuf::from(manifest_dir()).join("../../shared/data");
     if dir.is_dir() {
         Some(dir)
     } else {
@@ -112,4 +112,10 @@ pub fn defined_codes(page: moji::CodePage) -> Defined {
         }
     }
     (sb, db)
+}
+
+/// The package folder of *this* run (cargo sets it when it runs a test), not the one the test
+/// was compiled in: a shared build folder may hold a test built from another checkout.
+pub fn manifest_dir() -> String {
+    std::env::var("CARGO_MANIFEST_DIR").unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").to_string())
 }

@@ -52,7 +52,7 @@ fn load_jef4j(path: &Path) -> Vec<Jef4j> {
 /// Parse the docs' deviation table: rows `| jef | 0xB0B3 | ours | jef4j | reason |`.
 fn documented(page: &str) -> BTreeMap<String, String> {
     let docs =
-        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/moji.md"))
+        std::fs::read_to_string(Path::new(&crate::common::manifest_dir()).join("../docs/moji.md"))
             .expect("docs/moji.md");
     docs.lines()
         .filter_map(|l| {
@@ -151,7 +151,7 @@ fn jef_standard_area_agrees_with_jef4j_except_documented() {
 #[test]
 fn jef_1978_shapes_table_holds_and_agrees_with_jef4j() {
     let path =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../mappings/codepages/jis1978-shapes.tsv");
+        Path::new(&crate::common::manifest_dir()).join("../mappings/codepages/jis1978-shapes.tsv");
     let text = std::fs::read_to_string(&path).expect("jis1978-shapes.tsv");
     let ucs = |f: &str| -> String {
         f.split(' ')
@@ -438,7 +438,7 @@ fn ibm_code_pages_against_icu_ucm() {
 /// docs/moji.md rows `| icu | ibm930 | only-ICU count | differ count | ... |`.
 fn documented_icu() -> BTreeMap<String, (usize, usize)> {
     let docs =
-        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/moji.md"))
+        std::fs::read_to_string(Path::new(&crate::common::manifest_dir()).join("../docs/moji.md"))
             .expect("docs/moji.md");
     docs.lines()
         .filter_map(|l| {
@@ -452,7 +452,7 @@ fn documented_icu() -> BTreeMap<String, (usize, usize)> {
 /// Keep `documented` honest when the docs file is edited: its JEF rows parse.
 #[test]
 fn docs_deviation_rows_parse() {
-    if !Path::new(env!("CARGO_MANIFEST_DIR"))
+    if !Path::new(&crate::common::manifest_dir())
         .join("../docs/moji.md")
         .exists()
     {
