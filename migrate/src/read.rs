@@ -558,9 +558,11 @@ fn number_at(rec: &[u8], loc: &FieldLoc, index: usize, family: Family) -> Result
         _ => decode_zoned(b, 0, SignPosition::TrailingEmbedded, family),
     }
     .map_err(|e| format!("{e} at byte {} of the field (bytes {})", e.at(), hex(b)))?;
-    let mut out = Vec::new();
+    let mut out = Vec::with_capacity(24);
     d.write_to(&mut out);
-    Ok(String::from_utf8_lossy(&out).into_owned())
+    // Digits, a sign and a point: always UTF-8, so the bytes become the string uncopied.
+    Ok(String::from_utf8(out)
+        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()))
 }
 
 fn text_at<'r>(

@@ -128,6 +128,13 @@ pub fn migrate(opts: &Options, progress: &dyn Progress) -> Result<Outcome, Error
         }
     }
 
+    // The new store is set up (schema, search folding table, the old store's checks) on
+    // another thread while validation runs on this one: neither needs the other.
+    let begin = {
+        let (db, key) = (opts.db.clone(), opts.key.clone());
+        std::thread::spawn(move || runtime::bulk::BulkLoad::begin(&db, &key))
+    };
+
     // Validate across files.
     let t = Instant::now();
     progress.start("validate", 1);
@@ -158,6 +165,13 @@ pub fn migrate(opts: &Options, progress: &dyn Progress) -> Result<Outcome, Error
         findings.len() as u64,
         format!("{n_rej} quarantined, {n_held} held with a quarantined parent"),
     );
+    let serr = |e: runtime::StoreError| Error::Input(format!("store {}: {e}", opts.db.display()));
+    // The runtime's bulk load builds a new file beside the store and renames it into place
+    // only once committed and hashed: a run that dies half-way leaves the old store as it was.
+    let bulk = begin
+        .join()
+        .map_err(|_| Error::Input("store set-up panicked".into()))?
+        .map_err(serr)?;
 
     // Images.
     let t = Instant::now();
@@ -209,10 +223,6 @@ pub fn migrate(opts: &Options, progress: &dyn Progress) -> Result<Outcome, Error
         checked.iter().map(|c| (c.midashi_no.clone(), c)).collect();
     let n_koseki: u64 = staged.of("koseki").map(|(_, f)| f.rows.len() as u64).sum();
     progress.start("load", n_koseki);
-    let serr = |e: runtime::StoreError| Error::Input(format!("store {}: {e}", opts.db.display()));
-    // The runtime's bulk load builds a new file beside the store and renames it into place
-    // only once committed and hashed: a run that dies half-way leaves the old store as it was.
-    let bulk = runtime::bulk::BulkLoad::begin(&opts.db, &opts.key).map_err(serr)?;
     let store = bulk.store();
     let loaded = Plan::new(&staged, &ctx).load(store, &by_no, &|n| progress.inc(n))?;
     for (code, (local, _, _)) in &gaiji {

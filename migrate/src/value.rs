@@ -133,7 +133,19 @@ pub fn hex(bytes: &[u8]) -> String {
 #[derive(Debug, Clone, Default)]
 pub struct CodeTable {
     pub name: String,
-    pub codes: HashMap<String, String>,
+    codes: HashMap<String, String>,
+    /// Code without leading zeros → the table's own spelling of it (the first in code order),
+    /// for tables written zero-padded and values read as numbers, or the other way round.
+    by_number: HashMap<String, String>,
+}
+
+fn without_leading_zeros(code: &str) -> &str {
+    let t = code.trim_start_matches('0');
+    if t.is_empty() && !code.is_empty() {
+        "0"
+    } else {
+        t
+    }
 }
 
 impl CodeTable {
@@ -159,23 +171,36 @@ impl CodeTable {
             };
             codes.insert(code.trim().to_string(), n.trim().to_string());
         }
-        Ok(CodeTable {
+        Ok(CodeTable::new(name, codes))
+    }
+
+    fn new(name: &str, codes: HashMap<String, String>) -> CodeTable {
+        let mut spelled: Vec<&String> = codes.keys().collect();
+        spelled.sort();
+        let mut by_number = HashMap::new();
+        for k in spelled {
+            by_number
+                .entry(without_leading_zeros(k).to_string())
+                .or_insert_with(|| k.clone());
+        }
+        CodeTable {
             name: name.to_string(),
             codes,
-        })
+            by_number,
+        }
     }
 
     /// The table a spec names: its inline `values`, or its file under `input`.
     pub fn from_spec(name: &str, input: &Path, spec: &CodeTableSpec) -> Result<CodeTable, Error> {
         if spec.file.is_empty() {
-            return Ok(CodeTable {
-                name: name.to_string(),
-                codes: spec.values.clone().into_iter().collect(),
-            });
+            return Ok(CodeTable::new(
+                name,
+                spec.values.clone().into_iter().collect(),
+            ));
         }
-        let mut t = CodeTable::load(name, &input.join(&spec.file), spec)?;
-        t.codes.extend(spec.values.clone());
-        Ok(t)
+        let mut codes = CodeTable::load(name, &input.join(&spec.file), spec)?.codes;
+        codes.extend(spec.values.clone());
+        Ok(CodeTable::new(name, codes))
     }
 
     pub fn load(name: &str, path: &Path, spec: &CodeTableSpec) -> Result<CodeTable, Error> {
@@ -189,15 +214,8 @@ impl CodeTable {
         self.codes
             .get(c)
             .or_else(|| {
-                let t = c.trim_start_matches('0');
-                self.codes.get(if t.is_empty() { "0" } else { t })
-            })
-            .or_else(|| {
-                // Tables written with zero-padded codes, values read as numbers.
-                self.codes
-                    .iter()
-                    .find(|(k, _)| k.trim_start_matches('0') == c.trim_start_matches('0'))
-                    .map(|(k, _)| k)
+                self.by_number
+                    .get(without_leading_zeros(c))
                     .and_then(|k| self.codes.get(k))
             })
             .map(String::as_str)
@@ -270,6 +288,12 @@ mod tests {
         assert_eq!(t.get("01"), Some("長男"));
         assert_eq!(t.get("1"), Some("長男"));
         assert_eq!(t.get("03"), None);
+        // and the other way round: codes written as numbers, values zero-padded
+        let t = CodeTable::parse("k", "1\t届出\n0\t無\n", &spec, "t").unwrap();
+        assert_eq!(t.get("001"), Some("届出"));
+        assert_eq!(t.get("00"), Some("無"));
+        assert_eq!(t.get(" 1 "), Some("届出"));
+        assert_eq!(t.get("10"), None);
     }
 
     #[test]
