@@ -217,6 +217,14 @@ impl CharMap {
 
     /// Replace every vendor gaiji in `decoded` by its decision or its local gaiji; report each
     /// gaiji met to `seen` (code, stored locally?).
+    /// [`CharMap::apply`]'s report of the gaiji met, without the text (a field the caller
+    /// only checks).
+    pub fn scan(&self, decoded: &str, mut seen: impl FnMut(u16, bool)) {
+        for code in decoded.chars().filter_map(vendor_code_of) {
+            seen(code, !self.decisions.contains_key(&code));
+        }
+    }
+
     /// Text without gaiji (nearly all) is returned as it came, not copied.
     pub fn apply(&self, decoded: String, mut seen: impl FnMut(u16, bool)) -> String {
         if !decoded.chars().any(|c| vendor_code_of(c).is_some()) {

@@ -410,16 +410,18 @@ pub fn read_file(
         .map(|(i, _)| i)
         .collect();
     // Convert detail records in parallel (the costly part), then take them in file order.
-    type Converted = Result<(Vec<Value>, Vec<(u16, bool)>), (Fault, crate::stage::Keys)>;
-    let converted: Vec<Converted> = details
+    type RecordResult = Result<(Vec<Value>, Vec<(u16, bool)>), (Fault, crate::stage::Keys)>;
+    let converted: Vec<RecordResult> = details
         .par_iter()
         .map(|&(_, off)| {
             let rec = &bytes[off..off + rec_len];
-            let mut values = Vec::with_capacity(resolved.len());
+            let mut values = Vec::with_capacity(kept.len());
             let mut met = Vec::new();
-            for r in &resolved {
-                match convert(rec, r, &encoding, ctx, &mut met) {
-                    Ok(v) => values.push(v),
+            for (i, r) in resolved.iter().enumerate() {
+                let keep = kept.binary_search(&i).is_ok();
+                match convert_field(rec, r, &encoding, ctx, &mut met, keep) {
+                    Ok(Converted::Kept(v)) if keep => values.push(v),
+                    Ok(_) => {}
                     Err(f) => {
                         // Keep what can still be read of its keys, so records that depend on
                         // it are held with it rather than reported as orphans.
@@ -437,14 +439,6 @@ pub fn read_file(
                     }
                 }
             }
-            let values = if kept.len() == values.len() {
-                values
-            } else {
-                let mut all = values;
-                kept.iter()
-                    .map(|&i| std::mem::replace(&mut all[i], Value::Empty))
-                    .collect()
-            };
             Ok((values, met))
         })
         .collect();
@@ -595,6 +589,39 @@ fn convert(
     ctx: &Context,
     met: &mut Vec<(u16, bool)>,
 ) -> Result<Value, Fault> {
+    match convert_field(rec, r, enc, ctx, met, true)? {
+        Converted::Kept(v) => Ok(v),
+        Converted::Checked { .. } => unreachable!("a kept field gives its value"),
+    }
+}
+
+/// A field converted: its value, or, when the caller only checks it (the read phase keeps
+/// few fields; the load converts records again), whether it was empty.
+enum Converted {
+    Kept(Value),
+    Checked { empty: bool },
+}
+
+impl Converted {
+    fn is_empty(&self) -> bool {
+        match self {
+            Converted::Kept(v) => v.is_empty(),
+            Converted::Checked { empty } => *empty,
+        }
+    }
+}
+
+/// Converts one field and checks it; with `keep` false every check runs (the same faults,
+/// the same gaiji reported to `met`) but no value is built.
+fn convert_field(
+    rec: &[u8],
+    r: &Resolved,
+    enc: &Encoding,
+    ctx: &Context,
+    met: &mut Vec<(u16, bool)>,
+    keep: bool,
+) -> Result<Converted, Fault> {
+    let checked = |empty: bool| Converted::Checked { empty };
     let loc = &r.loc;
     let fault = |kind: &'static str, reason: String| Fault {
         field: loc.name.clone(),
@@ -612,53 +639,62 @@ fn convert(
             let (t, raw) =
                 text_at(rec, loc, 0, enc).map_err(|e| fault("undefined_character", e))?;
             if t.is_empty() {
-                Value::Empty
+                Converted::Kept(Value::Empty)
+            } else if !keep {
+                if conv != Conv::Kana {
+                    ctx.chars.scan(&t, |c, local| met.push((c, local)));
+                }
+                checked(false)
             } else {
                 let text = if conv == Conv::Kana {
                     widen_kana(&t)
                 } else {
                     ctx.chars.apply(t, |c, local| met.push((c, local)))
                 };
-                Value::Text {
+                Converted::Kept(Value::Text {
                     text,
                     raw: raw.to_vec(),
-                }
+                })
             }
         }
         Conv::Id => {
             if numeric {
                 let n = number(rec, loc, family).map_err(|e| fault(bad_number(loc), e))?;
-                if n.trim_start_matches('-') == "0" {
+                Converted::Kept(if n.trim_start_matches('-') == "0" {
                     Value::Empty
                 } else {
                     Value::Id { id: n }
-                }
+                })
             } else {
                 let (t, _) = text_at(rec, loc, 0, enc).map_err(|e| fault("undefined_code", e))?;
                 let t = t.trim().to_string();
-                if t.is_empty() {
+                Converted::Kept(if t.is_empty() {
                     Value::Empty
                 } else {
                     Value::Id { id: t }
-                }
+                })
             }
         }
-        Conv::Number => Value::Number {
+        Conv::Number => Converted::Kept(Value::Number {
             n: number(rec, loc, family).map_err(|e| fault(bad_number(loc), e))?,
-        },
+        }),
         Conv::Date => {
             let n = number(rec, loc, family).map_err(|e| fault("impossible_date", e))?;
             let v: u32 = n
                 .parse()
                 .map_err(|_| fault("impossible_date", format!("date {n} is not GYYMMDD")))?;
             if v == 0 {
-                Value::Empty
+                Converted::Kept(Value::Empty)
             } else {
                 let date = WarekiDate::from_gyymmdd(v)
                     .map_err(|e| fault("impossible_date", format!("{n:0>7}: {e}")))?;
-                Value::Date {
-                    date,
-                    vendor: format!("{v:07}"),
+                if keep {
+                    Converted::Kept(Value::Date {
+                        date,
+                        vendor: format!("{v:07}"),
+                    })
+                } else {
+                    checked(false)
                 }
             }
         }
@@ -673,14 +709,15 @@ fn convert(
                     .to_string()
             };
             if code.is_empty() {
-                Value::Empty
+                Converted::Kept(Value::Empty)
             } else {
                 let table = r.spec.table.as_deref().unwrap_or("");
                 match ctx.tables.get(table).and_then(|t| t.get(&code)) {
-                    Some(name) => Value::Code {
+                    Some(_) if !keep => checked(false),
+                    Some(name) => Converted::Kept(Value::Code {
                         code,
                         name: name.to_string(),
-                    },
+                    }),
                     None => {
                         return Err(fault(
                             "undefined_code",
@@ -693,11 +730,11 @@ fn convert(
         Conv::Flag => {
             let (t, _) = text_at(rec, loc, 0, enc).map_err(|e| fault("undefined_code", e))?;
             let t = t.trim();
-            Value::Flag {
+            Converted::Kept(Value::Flag {
                 on: !(t.is_empty() || t.chars().all(|c| c == '0')),
-            }
+            })
         }
-        Conv::Items => items(rec, r, enc, ctx, met)?,
+        Conv::Items => items(rec, r, enc, ctx, met, keep)?,
     };
     if r.spec.required && v.is_empty() {
         return Err(fault("missing", format!("{} is empty", loc.name)));
@@ -711,9 +748,10 @@ fn items(
     enc: &Encoding,
     ctx: &Context,
     met: &mut Vec<(u16, bool)>,
-) -> Result<Value, Fault> {
+    keep: bool,
+) -> Result<Converted, Fault> {
     let (Some(tag), Some(val)) = (&r.tag, &r.value) else {
-        return Ok(Value::Empty);
+        return Ok(Converted::Kept(Value::Empty));
     };
     let family = enc.codec().family();
     let max = tag.occurs.map_or(1, |(m, _)| m);
@@ -760,7 +798,12 @@ fn items(
             kind: "undefined_character",
             reason: format!("item {}: {e}", i + 1),
         })?;
-        let text = ctx.chars.apply(t, |c, local| met.push((c, local)));
+        let text = if keep {
+            ctx.chars.apply(t, |c, local| met.push((c, local)))
+        } else {
+            ctx.chars.scan(&t, |c, local| met.push((c, local)));
+            t
+        };
         // Dates inside items are written as in the 記載例 (昭和４７年１１月３日): check them.
         if name.ends_with('日') && wareki::Era::ALL.iter().any(|e| text.starts_with(e.kanji())) {
             WarekiDate::parse(&text).map_err(|e| Fault {
@@ -769,6 +812,9 @@ fn items(
                 reason: format!("item {}: 【{name}】{text}: {e}", i + 1),
             })?;
         }
+        if !keep {
+            continue;
+        }
         out.push(TagItem {
             code,
             tag: name,
@@ -776,7 +822,12 @@ fn items(
             raw: raw.to_vec(),
         });
     }
-    Ok(Value::Items { items: out })
+    // A list of items is a value even when it is empty (an event without items).
+    Ok(if keep {
+        Converted::Kept(Value::Items { items: out })
+    } else {
+        Converted::Checked { empty: false }
+    })
 }
 
 #[cfg(test)]
@@ -915,5 +966,33 @@ sex={field='T-SEX',as='code',table='sex'}
             "昭和47年11月3日"
         );
         assert!(s.get(&s.rows[1], "birth_date").is_empty());
+        // A field only checked fails exactly where its conversion fails, and reports the
+        // same gaiji, on every detail record, the faulty ones included.
+        let d = s.decoder.as_ref().unwrap();
+        let mut compared = 0;
+        for off in [24u64, 48, 72, 96] {
+            let rec = d.data.bytes()[off as usize..off as usize + d.rec_len].to_vec();
+            for r in &d.resolved {
+                let (mut met_kept, mut met_checked) = (Vec::new(), Vec::new());
+                let kept = convert(&rec, r, &d.encoding, &ctx, &mut met_kept);
+                let checked = convert_field(&rec, r, &d.encoding, &ctx, &mut met_checked, false);
+                match (&kept, &checked) {
+                    (Ok(v), Ok(c)) => assert_eq!(v.is_empty(), c.is_empty(), "{}", r.domain),
+                    (Err(a), Err(b)) => {
+                        assert_eq!((&a.field, a.kind, &a.reason), (&b.field, b.kind, &b.reason))
+                    }
+                    _ => panic!(
+                        "{} at {off}: kept {:?}, checked {}",
+                        r.domain,
+                        kept.is_ok(),
+                        checked.is_ok()
+                    ),
+                }
+                assert_eq!(met_kept, met_checked);
+                compared += 1;
+            }
+        }
+        assert!(d.resolved.len() >= 4);
+        assert_eq!(compared, 4 * d.resolved.len());
     }
 }
