@@ -122,17 +122,18 @@ fn number(v: &Value) -> u32 {
 }
 
 /// Events from 事項 rows (continuation records, 枝番 > 0, join their main record's items).
-fn events(rows: &[FullRow], owner: &str) -> Vec<Jiko> {
+fn events(rows: Vec<FullRow>, owner: &str) -> Vec<Jiko> {
     let mut out: Vec<Jiko> = Vec::new();
-    for row in rows {
+    for mut row in rows {
         let seq = number(row.get("seq"));
         let eda = number(row.get("eda"));
-        let items: Vec<JikoItem> = match row.get("items") {
+        // Moved, not copied: a city has more than a million items.
+        let items: Vec<JikoItem> = match row.take("items") {
             Value::Items { items } => items
-                .iter()
+                .into_iter()
                 .map(|i| JikoItem {
-                    tag: i.tag.clone(),
-                    value: Text::decoded(i.text.clone(), i.raw.clone()),
+                    tag: i.tag,
+                    value: Text::decoded(i.text, i.raw),
                     line: None,
                 })
                 .collect(),
@@ -267,7 +268,7 @@ impl<'a> Plan<'a> {
             _ => KosekiStatus::Genzai,
         };
         let jiko = match kjiko_of.get(&kid) {
-            Some(rows) => events(&self.full_rows(rows)?, &kid),
+            Some(rows) => events(self.full_rows(rows)?, &kid),
             None => Vec::new(),
         };
         let n_kjiko = kjiko_of.get(&kid).map_or(0, Vec::len) as u64;
@@ -279,7 +280,7 @@ impl<'a> Plan<'a> {
             let mibun = match mibun_of.get(&pid) {
                 Some(rows) => {
                     n_mibun += rows.len() as u64;
-                    events(&self.full_rows(rows)?, &format!("{kid}/{pid}"))
+                    events(self.full_rows(rows)?, &format!("{kid}/{pid}"))
                 }
                 None => Vec::new(),
             };

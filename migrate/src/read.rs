@@ -591,22 +591,23 @@ fn convert(
 ) -> Result<Value, Fault> {
     match convert_field(rec, r, enc, ctx, met, true)? {
         Converted::Kept(v) => Ok(v),
-        Converted::Checked { .. } => unreachable!("a kept field gives its value"),
+        Converted::Checked => unreachable!("a kept field gives its value"),
     }
 }
 
 /// A field converted: its value, or, when the caller only checks it (the read phase keeps
-/// few fields; the load converts records again), whether it was empty.
+/// few fields; the load converts records again), that it holds one (an empty field is always
+/// `Kept(Value::Empty)`: nothing to build).
 enum Converted {
     Kept(Value),
-    Checked { empty: bool },
+    Checked,
 }
 
 impl Converted {
     fn is_empty(&self) -> bool {
         match self {
             Converted::Kept(v) => v.is_empty(),
-            Converted::Checked { empty } => *empty,
+            Converted::Checked => false,
         }
     }
 }
@@ -621,7 +622,6 @@ fn convert_field(
     met: &mut Vec<(u16, bool)>,
     keep: bool,
 ) -> Result<Converted, Fault> {
-    let checked = |empty: bool| Converted::Checked { empty };
     let loc = &r.loc;
     let fault = |kind: &'static str, reason: String| Fault {
         field: loc.name.clone(),
@@ -644,7 +644,7 @@ fn convert_field(
                 if conv != Conv::Kana {
                     ctx.chars.scan(&t, |c, local| met.push((c, local)));
                 }
-                checked(false)
+                Converted::Checked
             } else {
                 let text = if conv == Conv::Kana {
                     widen_kana(&t)
@@ -694,7 +694,7 @@ fn convert_field(
                         vendor: format!("{v:07}"),
                     })
                 } else {
-                    checked(false)
+                    Converted::Checked
                 }
             }
         }
@@ -713,7 +713,7 @@ fn convert_field(
             } else {
                 let table = r.spec.table.as_deref().unwrap_or("");
                 match ctx.tables.get(table).and_then(|t| t.get(&code)) {
-                    Some(_) if !keep => checked(false),
+                    Some(_) if !keep => Converted::Checked,
                     Some(name) => Converted::Kept(Value::Code {
                         code,
                         name: name.to_string(),
@@ -826,7 +826,7 @@ fn items(
     Ok(if keep {
         Converted::Kept(Value::Items { items: out })
     } else {
-        Converted::Checked { empty: false }
+        Converted::Checked
     })
 }
 

@@ -116,6 +116,17 @@ impl FullRow<'_> {
             .unwrap_or(&EMPTY)
     }
 
+    /// The value of `name`, taken out of the row (Empty left behind), so a builder moves it
+    /// into the model instead of copying it.
+    pub fn take(&mut self, name: &str) -> Value {
+        match self.columns.iter().position(|c| c == name) {
+            Some(i) if i < self.values.len() => {
+                std::mem::replace(&mut self.values[i], Value::Empty)
+            }
+            _ => Value::Empty,
+        }
+    }
+
     /// (domain name, value) of every field.
     pub fn fields(&self) -> impl Iterator<Item = (&String, &Value)> {
         self.columns.iter().zip(&self.values)

@@ -1,7 +1,8 @@
 //! Atomic bulk loading for migrate. The new register is built in an encrypted temporary file
 //! beside the target, with no journal and a page cache that holds the register, so each page is
-//! encrypted and written once, when the load commits (nothing of it touches the disk
-//! unencrypted). The file is renamed over the target only once it is complete, hashed and
+//! encrypted and written once, when the content commits (nothing of it touches the disk
+//! unencrypted); the search keys, indexes, hash and meta rows follow in a second, small
+//! transaction. The file is renamed over the target only once it is complete, hashed and
 //! synced. A killed or failed run leaves the old store untouched (and its temporary
 //! file is removed on the next attempt). Staff accounts, the audit log and the issuance records
 //! (交付履歴) of the old store are carried over; issuances are re-pointed at the new ids of their
