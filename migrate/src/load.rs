@@ -3,13 +3,13 @@
 
 use std::collections::HashMap;
 
-use runtime::Store;
 use runtime::model::{
     Address, CodeName, FuhyoEntry, FuhyoSource, FujuriMoushide, FujuriStatus, Furigana,
     FuriganaStatus, Honseki, ImagePage, ImageRegister, ImageRegisterKind, Jiko, JikoItem, JikoKind,
     JimuRenkei, KojinJotai, Koseki, KosekiDate, KosekiStatus, Person, PersonName, Sex,
     ShikibetsuFugo, SpouseKubun, Text, Tokei, Uketsuke, UketsukeStatus,
 };
+use runtime::{PreparedFuhyo, PreparedKoseki, Store};
 
 use crate::Error;
 use crate::images::CheckedImage;
@@ -186,9 +186,10 @@ fn pipeline<I: Sync, T: Send>(
     })
 }
 
-/// A 戸籍 built from its records, and the count of event records in it.
+/// A 戸籍 built from its records (its stored JSON made too), and the count of event records
+/// in it.
 struct Built {
-    koseki: Koseki,
+    koseki: PreparedKoseki,
     n_kjiko: u64,
     n_mibun: u64,
 }
@@ -340,7 +341,7 @@ impl<'a> Plan<'a> {
             source_key: Some(kid.clone()),
         };
         Ok(Built {
-            koseki: k,
+            koseki: PreparedKoseki::new(k).map_err(store_err)?,
             n_kjiko,
             n_mibun,
         })
@@ -380,8 +381,8 @@ impl<'a> Plan<'a> {
                     n_kjiko,
                     n_mibun,
                 } = built;
-                let kid = k.source_key.clone().unwrap_or_default();
-                let stored = store.insert_koseki_owned(k).map_err(store_err)?;
+                let kid = k.koseki().source_key.clone().unwrap_or_default();
+                let stored = store.insert_prepared_koseki(k).map_err(store_err)?;
                 count("koseki", 1);
                 count("koseki_jiko", n_kjiko);
                 count("person", stored.persons.len() as u64);
@@ -401,7 +402,7 @@ impl<'a> Plan<'a> {
         let fuhyo = |f: &StagedFile,
                      r: &Row,
                      full: &FullRow|
-         -> Result<Result<FuhyoEntry, String>, Error> {
+         -> Result<Result<PreparedFuhyo, String>, Error> {
             let g = |n: &str| full.get(n);
             let pid = g("person_id").key();
             let Some((person_id, koseki_id, name)) = person_ids.get(&pid).cloned() else {
@@ -411,7 +412,7 @@ impl<'a> Plan<'a> {
                 )));
             };
             let removed = name_of(g("fuhyo_kbn")) == "除附票" || !g("shojo_date").is_empty();
-            Ok(Ok(FuhyoEntry {
+            let entry = FuhyoEntry {
                 id: 0,
                 koseki_id,
                 person_id: Some(person_id),
@@ -438,12 +439,14 @@ impl<'a> Plan<'a> {
                 supersedes: None,
                 source: FuhyoSource::Migrated,
                 source_key: Some(format!("{pid}/{}", number(g("seq")))),
-            }))
+            };
+            // The JSON is made here, on a worker thread, not by the writer.
+            Ok(Ok(PreparedFuhyo::new(entry).map_err(store_err)?))
         };
         self.pipelined("fuhyo", fuhyo, |e| {
             match e {
                 Ok(e) => {
-                    store.insert_fuhyo(&e).map_err(store_err)?;
+                    store.insert_prepared_fuhyo(&e).map_err(store_err)?;
                     count("fuhyo", 1);
                 }
                 Err(problem) => problems.push(problem),

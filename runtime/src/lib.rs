@@ -44,4 +44,4 @@ pub mod util;
 
 pub use error::{Result, StoreError};
 pub use key::Key;
-pub use store::Store;
+pub use store::{PreparedFuhyo, PreparedKoseki, Store};

@@ -283,6 +283,61 @@ mod jiko_items {
     }
 }
 
+/// The koseki_version JSON of a 戸籍's header.
+fn koseki_header_json(k: &Koseki) -> Result<String> {
+    json(&KosekiHeader {
+        honseki: k.honseki.clone(),
+        hittosha: k.hittosha.clone(),
+        uji_furigana: k.uji_furigana.clone(),
+        status: k.status,
+    })
+}
+
+/// A 戸籍 with the JSON the store keeps for it made ahead: its header and each event's items,
+/// none of which depends on the ids the insert assigns. Made on a load's worker threads, so
+/// the one thread that writes only binds and inserts.
+pub struct PreparedKoseki {
+    koseki: Koseki,
+    header: String,
+    /// The `jiko.items` column of the 戸籍事項, then of each person's 身分事項, in that order.
+    items: Vec<String>,
+}
+
+impl PreparedKoseki {
+    pub fn new(koseki: Koseki) -> Result<PreparedKoseki> {
+        let header = koseki_header_json(&koseki)?;
+        let items = koseki
+            .jiko
+            .iter()
+            .chain(koseki.persons.iter().flat_map(|p| p.mibun_jiko.iter()))
+            .map(|j| jiko_items::encode(&j.items))
+            .collect::<Result<_>>()?;
+        Ok(PreparedKoseki {
+            koseki,
+            header,
+            items,
+        })
+    }
+
+    /// The 戸籍 (its vendor key, for instance, before it is stored).
+    pub fn koseki(&self) -> &Koseki {
+        &self.koseki
+    }
+}
+
+/// A 附票 entry with its stored JSON made ahead (see [`PreparedKoseki`]).
+pub struct PreparedFuhyo {
+    entry: FuhyoEntry,
+    data: String,
+}
+
+impl PreparedFuhyo {
+    pub fn new(entry: FuhyoEntry) -> Result<PreparedFuhyo> {
+        let data = json(&entry)?;
+        Ok(PreparedFuhyo { entry, data })
+    }
+}
+
 fn from_json<T: serde::de::DeserializeOwned>(s: &str) -> Result<T> {
     Ok(serde_json::from_str(s)?)
 }
@@ -488,19 +543,31 @@ impl Store {
     /// [`Store::insert_koseki`] for a value the caller gives up (a bulk load: no copy of every
     /// event is made).
     pub fn insert_koseki_owned(&self, k: Koseki) -> Result<Koseki> {
+        self.insert_prepared_koseki(PreparedKoseki::new(k)?)
+    }
+
+    /// [`Store::insert_koseki_owned`] for a 戸籍 whose stored JSON was made ahead (a load
+    /// prepares it on a worker thread, so the one writing thread only inserts).
+    pub fn insert_prepared_koseki(&self, k: PreparedKoseki) -> Result<Koseki> {
         self.atomically(|s| s.insert_koseki_inner(k))
     }
 
-    fn insert_koseki_inner(&self, mut out: Koseki) -> Result<Koseki> {
+    fn insert_koseki_inner(&self, prepared: PreparedKoseki) -> Result<Koseki> {
+        let PreparedKoseki {
+            koseki: mut out,
+            header,
+            items,
+        } = prepared;
+        let mut items = items.into_iter();
         self.exec(
             "INSERT INTO koseki (source_key) VALUES (?1)",
             [&out.source_key],
         )?;
         let kid = self.conn.last_insert_rowid();
         out.id = kid;
-        self.insert_koseki_version(kid, 1, None, &out)?;
+        self.insert_koseki_version(kid, 1, None, &out, Some(header))?;
         for (i, j) in out.jiko.iter_mut().enumerate() {
-            self.insert_jiko_inner(kid, None, (i + 1) as u32, j)?;
+            self.insert_jiko_inner(kid, None, (i + 1) as u32, j, items.next())?;
         }
         for p in out.persons.iter_mut() {
             p.koseki_id = kid;
@@ -510,7 +577,7 @@ impl Store {
             )?;
             p.id = self.conn.last_insert_rowid();
             for (i, j) in p.mibun_jiko.iter_mut().enumerate() {
-                self.insert_jiko_inner(kid, Some(p.id), (i + 1) as u32, j)?;
+                self.insert_jiko_inner(kid, Some(p.id), (i + 1) as u32, j, items.next())?;
             }
             // The removal event given by index into mibun_jiko is resolved by the caller
             // setting removal_jiko to a stored id; a dangling one is dropped.
@@ -527,18 +594,18 @@ impl Store {
         Ok(out)
     }
 
+    /// `header` is [`koseki_header_json`] of `k` when made ahead.
     fn insert_koseki_version(
         &self,
         kid: KosekiId,
         version: u32,
         cause: Option<JikoId>,
         k: &Koseki,
+        header: Option<String>,
     ) -> Result<()> {
-        let header = KosekiHeader {
-            honseki: k.honseki.clone(),
-            hittosha: k.hittosha.clone(),
-            uji_furigana: k.uji_furigana.clone(),
-            status: k.status,
+        let header = match header {
+            Some(h) => h,
+            None => koseki_header_json(k)?,
         };
         self.exec(
             "INSERT INTO koseki_version (koseki_id, version, cause_jiko_id, status, honseki_display, hittosha_uji, hittosha_mei, data)
@@ -551,7 +618,7 @@ impl Store {
                 k.honseki.display.text,
                 k.hittosha.uji.text,
                 k.hittosha.mei.text,
-                json(&header)?
+                header
             ],
         )?;
         self.index_koseki(kid, &k.honseki, &k.hittosha, k.status)?;
@@ -585,13 +652,19 @@ impl Store {
         Ok(())
     }
 
+    /// `items` is the `jiko.items` column of `j` when made ahead.
     fn insert_jiko_inner(
         &self,
         kid: KosekiId,
         pid: Option<PersonId>,
         seq: u32,
         j: &mut Jiko,
+        items: Option<String>,
     ) -> Result<()> {
+        let items = match items {
+            Some(i) => i,
+            None => jiko_items::encode(&j.items)?,
+        };
         let mut stmt = self.conn.prepare_cached(
             "INSERT INTO jiko (koseki_id, person_id, seq, kind, corrects_id, correction, uketsuke_id, source_key, items)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
@@ -605,7 +678,7 @@ impl Store {
             j.corrects.map(|c| correction_code(c.1)),
             j.uketsuke_id,
             j.source_key,
-            jiko_items::encode(&j.items)?
+            items
         ])?;
         j.id = self.conn.last_insert_rowid();
         j.seq = seq;
@@ -627,7 +700,7 @@ impl Store {
                 |r| r.get(0),
             )?;
             let mut j = jiko.clone();
-            s.insert_jiko_inner(koseki_id, person_id, seq, &mut j)?;
+            s.insert_jiko_inner(koseki_id, person_id, seq, &mut j, None)?;
             Ok(j)
         })
     }
@@ -653,19 +726,27 @@ impl Store {
                 [koseki.id],
                 |r| r.get(0),
             )?;
-            s.insert_koseki_version(koseki.id, v, Some(cause), koseki)
+            s.insert_koseki_version(koseki.id, v, Some(cause), koseki, None)
         })
     }
 
     /// Stores a 附票 entry; returns it with its id.
     pub fn insert_fuhyo(&self, e: &FuhyoEntry) -> Result<FuhyoEntry> {
-        let mut out = e.clone();
+        let prepared = PreparedFuhyo::new(e.clone())?;
+        let id = self.insert_prepared_fuhyo(&prepared)?;
+        let mut out = prepared.entry;
+        out.id = id;
+        Ok(out)
+    }
+
+    /// Stores a 附票 entry whose JSON was made ahead (see [`PreparedFuhyo`]); returns its id.
+    pub fn insert_prepared_fuhyo(&self, p: &PreparedFuhyo) -> Result<i64> {
+        let e = &p.entry;
         self.exec(
             "INSERT INTO fuhyo_entry (koseki_id, person_id, seq, supersedes_id, juminhyo_code, data) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![e.koseki_id, e.person_id, e.seq, e.supersedes, e.juminhyo_code, json(e)?],
+            params![e.koseki_id, e.person_id, e.seq, e.supersedes, e.juminhyo_code, p.data],
         )?;
-        out.id = self.conn.last_insert_rowid();
-        Ok(out)
+        Ok(self.conn.last_insert_rowid())
     }
 
     /// Stores bytes by content; returns the SHA-256 key (storing the same bytes twice is a no-op).
