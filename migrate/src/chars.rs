@@ -215,8 +215,6 @@ impl CharMap {
         CharMap::parse(&text, &path.display().to_string())
     }
 
-    /// Replace every vendor gaiji in `decoded` by its decision or its local gaiji; report each
-    /// gaiji met to `seen` (code, stored locally?).
     /// [`CharMap::apply`]'s report of the gaiji met, without the text (a field the caller
     /// only checks).
     pub fn scan(&self, decoded: &str, mut seen: impl FnMut(u16, bool)) {
@@ -225,7 +223,9 @@ impl CharMap {
         }
     }
 
-    /// Text without gaiji (nearly all) is returned as it came, not copied.
+    /// Replace every vendor gaiji in `decoded` by its decision or its local gaiji; report each
+    /// gaiji met to `seen` (code, stored locally?). Text without gaiji (nearly all) is
+    /// returned as it came, not copied.
     pub fn apply(&self, decoded: String, mut seen: impl FnMut(u16, bool)) -> String {
         if !decoded.chars().any(|c| vendor_code_of(c).is_some()) {
             return decoded;

@@ -29,25 +29,6 @@ fn store_err(e: runtime::StoreError) -> Error {
     Error::Input(format!("store: {e}"))
 }
 
-/// Bytes from hex (either case); `None` for anything else.
-pub(crate) fn unhex_strict(s: &str) -> Option<Vec<u8>> {
-    fn nibble(c: u8) -> Option<u8> {
-        match c {
-            b'0'..=b'9' => Some(c - b'0'),
-            b'a'..=b'f' => Some(c - b'a' + 10),
-            b'A'..=b'F' => Some(c - b'A' + 10),
-            _ => None,
-        }
-    }
-    if !s.len().is_multiple_of(2) {
-        return None;
-    }
-    s.as_bytes()
-        .chunks_exact(2)
-        .map(|p| Some((nibble(p[0])? << 4) | nibble(p[1])?))
-        .collect()
-}
-
 fn text(v: &Value) -> Option<Text> {
     match v {
         Value::Text { text, raw } => Some(Text::decoded(text.clone(), raw.clone())),
@@ -743,14 +724,5 @@ mod tests {
         )
         .unwrap_err();
         assert!(e.to_string().contains("disk full"), "{e}");
-    }
-
-    #[test]
-    fn unhex_reads_what_hex_wrote() {
-        let bytes: Vec<u8> = (0..=255).collect();
-        assert_eq!(unhex_strict(&crate::value::hex(&bytes)), Some(bytes));
-        assert_eq!(unhex_strict("4a4B"), Some(vec![0x4a, 0x4b]));
-        assert_eq!(unhex_strict("4a4"), None);
-        assert_eq!(unhex_strict("4g"), None);
     }
 }

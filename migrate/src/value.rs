@@ -65,7 +65,7 @@ mod hex_bytes {
 
     pub fn deserialize<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
         let text: String = serde::Deserialize::deserialize(d)?;
-        crate::load::unhex_strict(&text)
+        runtime::util::unhex(&text)
             .ok_or_else(|| serde::de::Error::custom(format!("not hex bytes: {text:?}")))
     }
 }
@@ -299,5 +299,29 @@ mod tests {
     #[test]
     fn hex_is_upper() {
         assert_eq!(hex(&[0x0E, 0xA1, 0xFF]), "0EA1FF");
+    }
+
+    #[test]
+    fn raw_bytes_are_hex_in_json_and_read_back() {
+        let bytes: Vec<u8> = (0..=255).collect();
+        let v = Value::Text {
+            text: "x".into(),
+            raw: bytes.clone(),
+        };
+        let json = serde_json::to_string(&v).unwrap();
+        assert!(json.contains(&hex(&bytes)), "{json}");
+        assert_eq!(serde_json::from_str::<Value>(&json).unwrap(), v);
+        let read = |raw: &str| {
+            serde_json::from_str::<Value>(&format!(r#"{{"t":"text","text":"x","raw":"{raw}"}}"#))
+        };
+        assert_eq!(
+            read("4a4B").unwrap(),
+            Value::Text {
+                text: "x".into(),
+                raw: vec![0x4a, 0x4b]
+            }
+        );
+        assert!(read("4a4").is_err());
+        assert!(read("4g").is_err());
     }
 }
