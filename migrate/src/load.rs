@@ -103,7 +103,7 @@ fn number(v: &Value) -> u32 {
 }
 
 /// Events from 事項 rows (continuation records, 枝番 > 0, join their main record's items).
-fn events(rows: Vec<FullRow>, owner: &str) -> Vec<Jiko> {
+fn events(rows: Vec<FullRow>, owner: &str) -> Result<Vec<Jiko>, Error> {
     let mut out: Vec<Jiko> = Vec::new();
     for mut row in rows {
         let seq = number(row.get("seq"));
@@ -120,6 +120,7 @@ fn events(rows: Vec<FullRow>, owner: &str) -> Vec<Jiko> {
                 .collect(),
             _ => Vec::new(),
         };
+        row.check()?;
         if eda > 0
             && let Some(main) = out.iter_mut().rev().find(|j| j.seq == seq)
         {
@@ -131,7 +132,7 @@ fn events(rows: Vec<FullRow>, owner: &str) -> Vec<Jiko> {
         j.source_key = Some(format!("{owner}/{seq}"));
         out.push(j);
     }
-    out
+    Ok(out)
 }
 
 /// `build` each item and hand the results to `store` in order. Building (decoding, joining
@@ -202,7 +203,12 @@ impl<'a> Plan<'a> {
         pipeline(
             &rows,
             2048,
-            |&(f, r)| build(f, r, &f.full(r, self.ctx)?),
+            |&(f, r)| {
+                let full = f.full(r, self.ctx)?;
+                let built = build(f, r, &full)?;
+                full.check()?;
+                Ok(built)
+            },
             store,
         )
     }
@@ -250,7 +256,7 @@ impl<'a> Plan<'a> {
             _ => KosekiStatus::Genzai,
         };
         let jiko = match kjiko_of.get(&kid) {
-            Some(rows) => events(self.full_rows(rows)?, &kid),
+            Some(rows) => events(self.full_rows(rows)?, &kid)?,
             None => Vec::new(),
         };
         let n_kjiko = kjiko_of.get(&kid).map_or(0, Vec::len) as u64;
@@ -262,7 +268,7 @@ impl<'a> Plan<'a> {
             let mibun = match mibun_of.get(&pid) {
                 Some(rows) => {
                     n_mibun += rows.len() as u64;
-                    events(self.full_rows(rows)?, &format!("{kid}/{pid}"))
+                    events(self.full_rows(rows)?, &format!("{kid}/{pid}"))?
                 }
                 None => Vec::new(),
             };
@@ -299,6 +305,7 @@ impl<'a> Plan<'a> {
                 mibun_jiko: mibun,
                 source_key: Some(pid),
             });
+            pfull.check()?;
         }
         persons.sort_by_key(|p| p.kisai_jun);
         let g = |n: &str| kr.get(n);
@@ -321,6 +328,7 @@ impl<'a> Plan<'a> {
             persons,
             source_key: Some(kid.clone()),
         };
+        kr.check()?;
         Ok(Built {
             koseki: PreparedKoseki::new(k).map_err(store_err)?,
             n_kjiko,
@@ -655,6 +663,7 @@ impl<'a> Plan<'a> {
                         )
                     })
                     .collect();
+                full.check()?;
                 lines.push_str(&serde_json::Value::Object(obj).to_string());
                 lines.push('\n');
             }

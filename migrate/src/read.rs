@@ -157,10 +157,9 @@ impl RecordDecoder {
         bytes[start..(start + self.rec_len).min(bytes.len())].to_vec()
     }
 
-    /// Every mapped value of the record at `offset` (record number `record`), in the order of
-    /// [`RecordDecoder::columns`].
-    pub fn decode(&self, record: u64, offset: u64, ctx: &Context) -> Result<Vec<Value>, Error> {
-        let rec = usize::try_from(offset)
+    /// The bytes of the record at `offset` (record number `record`), checked to be in the file.
+    pub fn record(&self, record: u64, offset: u64) -> Result<&[u8], Error> {
+        usize::try_from(offset)
             .ok()
             .and_then(|start| self.data.bytes().get(start..start + self.rec_len))
             .ok_or_else(|| {
@@ -168,20 +167,27 @@ impl RecordDecoder {
                     "{}: record {record} (byte offset {offset}) is past the end of the file (the file changed while it was migrated?)",
                     self.path.display()
                 ))
-            })?;
-        self.resolved
-            .iter()
-            .map(|r| {
-                convert(rec, r, &self.encoding, ctx, &mut Vec::new()).map_err(|f| {
-                    Error::Input(format!(
-                        "{}: record {record} (byte offset {offset}): field {}: {} (the file changed while it was migrated?)",
-                        self.path.display(),
-                        f.field,
-                        f.reason
-                    ))
-                })
             })
-            .collect()
+    }
+
+    /// Field `index` (of [`RecordDecoder::columns`]) of `rec`, the bytes of record `record` at
+    /// `offset`, converted as when it was first read.
+    pub fn field(
+        &self,
+        rec: &[u8],
+        record: u64,
+        offset: u64,
+        index: usize,
+        ctx: &Context,
+    ) -> Result<Value, Error> {
+        convert(rec, &self.resolved[index], &self.encoding, ctx, &mut Vec::new()).map_err(|f| {
+            Error::Input(format!(
+                "{}: record {record} (byte offset {offset}): field {}: {} (the file changed while it was migrated?)",
+                self.path.display(),
+                f.field,
+                f.reason
+            ))
+        })
     }
 }
 

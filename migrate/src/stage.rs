@@ -1,6 +1,8 @@
 //! Records read and converted, before loading: each row keeps where it came from, and each
 //! file keeps what was set aside (quarantine) and what its trailer said.
 
+use std::cell::OnceCell;
+
 use reports::QuarantineItem;
 
 use crate::profile::FileSpec;
@@ -66,17 +68,31 @@ impl StagedFile {
         }
     }
 
-    /// Every mapped value of `row`, converted again from the file (or the row itself when the
-    /// file was not read from disk).
-    pub fn full(&self, row: &Row, ctx: &crate::read::Context) -> Result<FullRow<'_>, crate::Error> {
+    /// Every mapped value of `row`, converted again from the file when the load asks for it
+    /// (or the row itself when the file was not read from disk).
+    pub fn full<'r>(
+        &'r self,
+        row: &Row,
+        ctx: &'r crate::read::Context<'r>,
+    ) -> Result<FullRow<'r>, crate::Error> {
         match &self.decoder {
             Some(d) => Ok(FullRow {
                 columns: &d.columns,
-                values: d.decode(row.record, row.offset, ctx)?,
+                values: (0..d.columns.len()).map(|_| OnceCell::new()).collect(),
+                source: Some(Source {
+                    decoder: d,
+                    rec: d.record(row.record, row.offset)?,
+                    record: row.record,
+                    offset: row.offset,
+                    ctx,
+                }),
+                failed: OnceCell::new(),
             }),
             None => Ok(FullRow {
                 columns: &self.columns,
-                values: row.values.clone(),
+                values: row.values.iter().cloned().map(OnceCell::from).collect(),
+                source: None,
+                failed: OnceCell::new(),
             }),
         }
     }
@@ -99,21 +115,47 @@ impl StagedFile {
     }
 }
 
-/// A row with every mapped field (see [`StagedFile::full`]).
+/// A row with every mapped field (see [`StagedFile::full`]). A field is converted the first
+/// time it is asked for: the builders read about two thirds of what a profile maps (the rest
+/// was checked when the file was read), and converting is most of their work.
 pub struct FullRow<'f> {
     columns: &'f [String],
-    pub values: Vec<Value>,
+    values: Vec<OnceCell<Value>>,
+    /// Where unconverted fields come from; `None` when every value is given.
+    source: Option<Source<'f>>,
+    /// The first field that no longer converts (the file changed since it was read).
+    failed: OnceCell<String>,
+}
+
+struct Source<'f> {
+    decoder: &'f crate::read::RecordDecoder,
+    rec: &'f [u8],
+    record: u64,
+    offset: u64,
+    ctx: &'f crate::read::Context<'f>,
 }
 
 impl FullRow<'_> {
+    fn value(&self, i: usize) -> &Value {
+        self.values[i].get_or_init(|| match &self.source {
+            None => Value::Empty,
+            Some(s) => match s.decoder.field(s.rec, s.record, s.offset, i, s.ctx) {
+                Ok(v) => v,
+                Err(e) => {
+                    let _ = self.failed.set(e.to_string());
+                    Value::Empty
+                }
+            },
+        })
+    }
+
     /// The value of `name`, or Empty.
     pub fn get(&self, name: &str) -> &Value {
         static EMPTY: Value = Value::Empty;
-        self.columns
-            .iter()
-            .position(|c| c == name)
-            .and_then(|i| self.values.get(i))
-            .unwrap_or(&EMPTY)
+        match self.columns.iter().position(|c| c == name) {
+            Some(i) if i < self.values.len() => self.value(i),
+            _ => &EMPTY,
+        }
     }
 
     /// The value of `name`, taken out of the row (Empty left behind), so a builder moves it
@@ -121,7 +163,10 @@ impl FullRow<'_> {
     pub fn take(&mut self, name: &str) -> Value {
         match self.columns.iter().position(|c| c == name) {
             Some(i) if i < self.values.len() => {
-                std::mem::replace(&mut self.values[i], Value::Empty)
+                self.value(i);
+                std::mem::replace(&mut self.values[i], OnceCell::from(Value::Empty))
+                    .into_inner()
+                    .unwrap_or(Value::Empty)
             }
             _ => Value::Empty,
         }
@@ -129,7 +174,20 @@ impl FullRow<'_> {
 
     /// (domain name, value) of every field.
     pub fn fields(&self) -> impl Iterator<Item = (&String, &Value)> {
-        self.columns.iter().zip(&self.values)
+        self.columns
+            .iter()
+            .enumerate()
+            .take(self.values.len())
+            .map(|(i, c)| (c, self.value(i)))
+    }
+
+    /// Whether every field asked for converted (see [`crate::read::RecordDecoder::field`]):
+    /// a builder checks before its result is stored.
+    pub fn check(&self) -> Result<(), crate::Error> {
+        match self.failed.get() {
+            Some(e) => Err(crate::Error::Input(e.clone())),
+            None => Ok(()),
+        }
     }
 }
 

@@ -2,7 +2,9 @@
 //! person, cross-戸籍 references that do not resolve both ways, dates out of order.
 //! Rules read domain field names only (the profile maps vendor fields onto them).
 
-use std::collections::{HashMap, HashSet};
+// foldhash, not SipHash: validation hashes every key of a city (millions of short strings)
+// and no key comes from anyone who could choose collisions.
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 
 use rayon::prelude::*;
 use reports::Finding;
