@@ -135,8 +135,11 @@ pub struct RecordDecoder {
     rec_len: usize,
     resolved: Vec<Resolved>,
     encoding: Encoding,
-    /// Domain name of each value [`RecordDecoder::decode`] returns.
+    /// Domain name of each field, in the order [`RecordDecoder::field`] numbers them.
     pub columns: Vec<String>,
+    /// The fields a row keeps in memory from the first reading ([`crate::stage::Row::values`]
+    /// holds them in this order): the load takes those from the row.
+    pub kept: Vec<usize>,
 }
 
 impl std::fmt::Debug for RecordDecoder {
@@ -475,6 +478,7 @@ pub fn read_file(
         data: data.clone(),
         rec_len,
         columns: resolved.iter().map(|r| r.domain.clone()).collect(),
+        kept,
         resolved,
         encoding,
     }));

@@ -72,7 +72,7 @@ impl StagedFile {
     /// (or the row itself when the file was not read from disk).
     pub fn full<'r>(
         &'r self,
-        row: &Row,
+        row: &'r Row,
         ctx: &'r crate::read::Context<'r>,
     ) -> Result<FullRow<'r>, crate::Error> {
         match &self.decoder {
@@ -81,6 +81,7 @@ impl StagedFile {
                 values: (0..d.columns.len()).map(|_| OnceCell::new()).collect(),
                 source: Some(Source {
                     decoder: d,
+                    kept: &row.values,
                     rec: d.record(row.record, row.offset)?,
                     record: row.record,
                     offset: row.offset,
@@ -129,6 +130,8 @@ pub struct FullRow<'f> {
 
 struct Source<'f> {
     decoder: &'f crate::read::RecordDecoder,
+    /// The values the row kept from the first reading (see `RecordDecoder::kept`).
+    kept: &'f [Value],
     rec: &'f [u8],
     record: u64,
     offset: u64,
@@ -139,6 +142,10 @@ impl FullRow<'_> {
     fn value(&self, i: usize) -> &Value {
         self.values[i].get_or_init(|| match &self.source {
             None => Value::Empty,
+            // Converted once already: the same value, copied.
+            Some(s) if let Ok(k) = s.decoder.kept.binary_search(&i) => {
+                s.kept.get(k).cloned().unwrap_or(Value::Empty)
+            }
             Some(s) => match s.decoder.field(s.rec, s.record, s.offset, i, s.ctx) {
                 Ok(v) => v,
                 Err(e) => {
