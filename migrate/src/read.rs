@@ -7,7 +7,7 @@ use std::path::Path;
 
 use parsers::codec::{Family, decode_binary, decode_packed, decode_zoned};
 use parsers::reader::DataFile;
-use parsers::{Codec, Encoding, Item, Layout, RecordLayout, SignPosition};
+use parsers::{Codec, Decimal, Encoding, Item, Layout, RecordLayout, SignPosition};
 use rayon::prelude::*;
 use reports::QuarantineItem;
 use wareki::WarekiDate;
@@ -553,20 +553,28 @@ fn bad_number(loc: &FieldLoc) -> &'static str {
 }
 
 fn number_at(rec: &[u8], loc: &FieldLoc, index: usize, family: Family) -> Result<String, String> {
+    decimal_at(rec, loc, index, family).map(|d| decimal_text(&d))
+}
+
+/// A numeric field (or a group of zoned digits) as decoded.
+fn decimal_at(rec: &[u8], loc: &FieldLoc, index: usize, family: Family) -> Result<Decimal, String> {
     let b = slice(rec, loc, index);
-    let d = match loc.codec {
+    match loc.codec {
         Some(Codec::Zoned { scale, sign, .. }) => decode_zoned(b, scale, sign, family),
         Some(Codec::Packed { scale, .. }) => decode_packed(b, scale),
         Some(Codec::Binary { scale, signed, .. }) => Ok(decode_binary(b, scale, signed)),
         // A group of zoned digits (date = 元号 + YYMMDD) or a text field of digits.
         _ => decode_zoned(b, 0, SignPosition::TrailingEmbedded, family),
     }
-    .map_err(|e| format!("{e} at byte {} of the field (bytes {})", e.at(), hex(b)))?;
+    .map_err(|e| format!("{e} at byte {} of the field (bytes {})", e.at(), hex(b)))
+}
+
+/// A decimal as plain text (`-12.50`, `1200`).
+fn decimal_text(d: &Decimal) -> String {
     let mut out = Vec::with_capacity(24);
     d.write_to(&mut out);
     // Digits, a sign and a point: always UTF-8, so the bytes become the string uncopied.
-    Ok(String::from_utf8(out)
-        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()))
+    String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
 }
 
 fn text_at<'r>(
@@ -685,19 +693,32 @@ fn convert_field(
                 })
             }
         }
-        Conv::Number => Converted::Kept(Value::Number {
-            n: number(rec, loc, family).map_err(|e| fault(bad_number(loc), e))?,
-        }),
+        Conv::Number => {
+            let d = decimal_at(rec, loc, 0, family).map_err(|e| fault(bad_number(loc), e))?;
+            if keep {
+                Converted::Kept(Value::Number {
+                    n: decimal_text(&d),
+                })
+            } else {
+                Converted::Checked
+            }
+        }
         Conv::Date => {
-            let n = number(rec, loc, family).map_err(|e| fault("impossible_date", e))?;
-            let v: u32 = n
-                .parse()
-                .map_err(|_| fault("impossible_date", format!("date {n} is not GYYMMDD")))?;
+            let d = decimal_at(rec, loc, 0, family).map_err(|e| fault("impossible_date", e))?;
+            // As the decimal's text would parse: a whole number ≥ 0 that fits 32 bits. The
+            // text is made only for a fault's reason.
+            let whole = if d.scale <= 0 { d.to_i128() } else { None };
+            let v: u32 = whole.and_then(|v| u32::try_from(v).ok()).ok_or_else(|| {
+                let n = decimal_text(&d);
+                fault("impossible_date", format!("date {n} is not GYYMMDD"))
+            })?;
             if v == 0 {
                 Converted::Kept(Value::Empty)
             } else {
-                let date = WarekiDate::from_gyymmdd(v)
-                    .map_err(|e| fault("impossible_date", format!("{n:0>7}: {e}")))?;
+                let date = WarekiDate::from_gyymmdd(v).map_err(|e| {
+                    let n = decimal_text(&d);
+                    fault("impossible_date", format!("{n:0>7}: {e}"))
+                })?;
                 if keep {
                     Converted::Kept(Value::Date {
                         date,

@@ -303,7 +303,26 @@ impl WarekiDate {
 
     /// Text with full-width digits, as certificates print it: 「平成元年１月８日」.
     pub fn to_fullwidth(&self) -> String {
-        to_fullwidth_digits(&self.to_string())
+        // Written directly, not through Display and a second pass over its text: a migration
+        // formats a few million dates.
+        let mut out = String::with_capacity(40);
+        out.push_str(self.era.kanji());
+        if self.year == 1 {
+            out.push_str("元年");
+        } else {
+            push_fullwidth_number(&mut out, u32::from(self.year));
+            out.push('年');
+        }
+        if let Some(m) = self.month {
+            push_fullwidth_number(&mut out, u32::from(m));
+            out.push('月');
+        }
+        if let Some(d) = self.day {
+            push_fullwidth_number(&mut out, u32::from(d));
+            out.push('日');
+        }
+        out.push_str(self.qualifier.suffix());
+        out
     }
 
     /// The 7-digit `GYYMMDD` form of vendor files (G = era code; 00 for an unknown month or
@@ -410,6 +429,23 @@ impl fmt::Display for WarekiDate {
             write!(f, "{d}日")?;
         }
         f.write_str(self.qualifier.suffix())
+    }
+}
+
+/// `n` in full-width digits (１２３).
+fn push_fullwidth_number(out: &mut String, mut n: u32) {
+    let mut digits = [0u8; 10];
+    let mut len = 0;
+    loop {
+        digits[len] = (n % 10) as u8;
+        len += 1;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    for &d in digits[..len].iter().rev() {
+        out.push(char::from_u32('０' as u32 + u32::from(d)).unwrap_or('０'));
     }
 }
 
@@ -611,7 +647,19 @@ mod tests {
                 prop_assert_eq!(w.to_gregorian(), Some(d));
                 prop_assert_eq!(WarekiDate::parse(&w.to_string()).unwrap(), w);
                 prop_assert_eq!(WarekiDate::parse(&w.to_fullwidth()).unwrap(), w);
+                prop_assert_eq!(w.to_fullwidth(), to_fullwidth_digits(&w.to_string()));
                 prop_assert_eq!(WarekiDate::from_gyymmdd(w.to_gyymmdd()).unwrap(), w);
+            }
+        }
+
+        #[test]
+        fn fullwidth_is_display_with_fullwidth_digits(
+            era in 0usize..5, year in 1u16..100, month in proptest::option::of(1u8..13),
+            day in proptest::option::of(1u8..29), q in 0usize..3,
+        ) {
+            let q = [Qualifier::Exact, Qualifier::Estimated, Qualifier::Approximate][q];
+            if let Ok(w) = WarekiDate::partial(Era::ALL[era], year, month, day.filter(|_| month.is_some()), q) {
+                prop_assert_eq!(w.to_fullwidth(), to_fullwidth_digits(&w.to_string()));
             }
         }
 
