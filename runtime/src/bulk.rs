@@ -302,11 +302,23 @@ impl BulkLoad {
 
     fn write(&self, store: Store, round: Option<&str>) -> Result<LoadSummary> {
         let t = std::time::Instant::now();
+        // The search keys are sorted on the other core while the content commits.
+        let sorting = {
+            let keys = store.take_pending_keys();
+            std::thread::Builder::new()
+                .name("search-keys".into())
+                .spawn(move || crate::index::sort_keys(keys))
+                .map_err(|e| StoreError::io(&self.tmp, e))?
+        };
         // The register's content goes to disk first (every page encrypted and written once,
         // here), so that a second connection can hash it on the other core while this one
         // writes the search keys and builds the indexes; the hash, the meta rows and those
         // follow in a second transaction. Until the rename nothing of it is the store.
-        store.conn.execute_batch("COMMIT;")?;
+        let committed = store.conn.execute_batch("COMMIT;");
+        let keys = sorting.join().map_err(|_| {
+            StoreError::Invalid("bulk load: sorting the search keys panicked".into())
+        })?;
+        committed?;
         let hashing = {
             let (tmp, key) = (self.tmp.clone(), self.key.clone());
             std::thread::Builder::new()
@@ -319,7 +331,7 @@ impl BulkLoad {
                 })
                 .map_err(|e| StoreError::io(&self.tmp, e))?
         };
-        let indexed = self.index_and_carry_over(&store);
+        let indexed = self.index_and_carry_over(&store, &keys);
         // Joined whatever happened: the hashing connection must be gone before this one may
         // commit (or the file be removed).
         let hashed = hashing
@@ -375,9 +387,9 @@ impl BulkLoad {
     /// The second transaction's work beside the hashing: the sorted search keys, one check
     /// of every reference, the old store's staff, audit and issuances, and the indexes left
     /// out while loading.
-    fn index_and_carry_over(&self, store: &Store) -> Result<()> {
+    fn index_and_carry_over(&self, store: &Store, keys: &crate::index::PendingKeys) -> Result<()> {
         store.conn.execute_batch("BEGIN;")?;
-        store.flush_pending_index()?;
+        store.write_sorted_keys(keys)?;
         // The load ran without row-by-row reference checks: one pass over them all.
         let dangling: Vec<String> = store
             .conn

@@ -25,29 +25,41 @@ pub(crate) struct Card<'a> {
 
 /// The search index of a bulk load in the making. Every card is new (no look-up first), and
 /// keys are gathered here and written once, sorted, when the load finishes
-/// ([`Store::flush_pending_index`]): appending to the key b-tree in order costs a fraction of
+/// ([`Store::write_sorted_keys`]): appending to the key b-tree in order costs a fraction of
 /// one random insert per key.
 #[derive(Default)]
 pub(crate) struct PendingIndex {
-    keys: Vec<(&'static str, String, i64)>,
+    keys: PendingKeys,
     /// The 戸籍 header card last indexed (its persons follow it): id, 本籍, 筆頭者, status.
     head: Option<(KosekiId, String, String, String)>,
 }
 
+/// Search keys a bulk load gathered: (field, folded key, card id).
+pub(crate) type PendingKeys = Vec<(&'static str, String, i64)>;
+
+/// Puts gathered keys in key order, once each. A bulk load does it on the other core while
+/// the content commits.
+pub(crate) fn sort_keys(mut keys: PendingKeys) -> PendingKeys {
+    keys.sort_unstable();
+    keys.dedup();
+    keys
+}
+
 impl Store {
-    /// Writes the keys a bulk load gathered, in key order. Called by the load before it
-    /// hashes the content; a no-op for any other store.
-    pub(crate) fn flush_pending_index(&self) -> Result<()> {
-        let Some(bulk) = &self.bulk else {
-            return Ok(());
-        };
-        let mut keys = std::mem::take(&mut bulk.borrow_mut().keys);
-        keys.sort_unstable();
-        keys.dedup();
+    /// The keys a bulk load gathered, taken out of it (none for any other store).
+    pub(crate) fn take_pending_keys(&self) -> PendingKeys {
+        match &self.bulk {
+            Some(bulk) => std::mem::take(&mut bulk.borrow_mut().keys),
+            None => Vec::new(),
+        }
+    }
+
+    /// Writes keys in key order ([`sort_keys`]).
+    pub(crate) fn write_sorted_keys(&self, keys: &PendingKeys) -> Result<()> {
         let mut stmt = self
             .conn
             .prepare("INSERT INTO search_key (field, key, card_id) VALUES (?1, ?2, ?3)")?;
-        for (field, key, card) in &keys {
+        for (field, key, card) in keys {
             stmt.execute(params![field, key, card])?;
         }
         Ok(())
