@@ -198,30 +198,31 @@ pub fn validate(staged: &Staged, rules: &RuleSpec) -> Verdicts {
 }
 
 /// Rows of the files feeding `entities` whose `field` is set but names nothing in `parents`,
-/// leaving out rows already quarantined or held: (file index, file, row, column, key).
+/// leaving out rows already quarantined or held: (file index, file, row, column, key), in
+/// file and record order (looked up on every core).
 fn unmatched<'a>(
     staged: &'a Staged,
-    entities: &'a [&str],
-    field: &'a str,
-    parents: &'a HashSet<String>,
-    excluded: &'a HashSet<(usize, u64)>,
-) -> impl Iterator<Item = (usize, &'a StagedFile, &'a Row, usize, String)> + 'a {
-    staged
-        .files
-        .iter()
-        .enumerate()
-        .filter(move |(_, f)| entities.contains(&f.spec.entity.as_str()))
-        .filter_map(move |(fi, f)| f.col(field).map(|c| (fi, f, c)))
-        .flat_map(move |(fi, f, c)| {
-            f.rows.iter().filter_map(move |row| {
-                let v = &row.values[c];
-                if v.is_empty() || excluded.contains(&(fi, row.record)) {
-                    return None;
-                }
-                let key = v.key();
-                (!parents.contains(&key)).then_some((fi, f, row, c, key))
-            })
-        })
+    entities: &[&str],
+    field: &str,
+    parents: &HashSet<String>,
+    excluded: &HashSet<(usize, u64)>,
+) -> Vec<(usize, &'a StagedFile, &'a Row, usize, String)> {
+    let mut out = Vec::new();
+    for (fi, f) in staged.files.iter().enumerate() {
+        if !entities.contains(&f.spec.entity.as_str()) {
+            continue;
+        }
+        let Some(c) = f.col(field) else { continue };
+        out.par_extend(f.rows.par_iter().filter_map(|row| {
+            let v = &row.values[c];
+            if v.is_empty() || excluded.contains(&(fi, row.record)) {
+                return None;
+            }
+            let key = v.key();
+            (!parents.contains(&key)).then_some((fi, f, row, c, key))
+        }));
+    }
+    out
 }
 
 fn key_of(staged: &Staged, file: usize, record: u64) -> String {
@@ -270,15 +271,15 @@ fn duplicates(staged: &Staged, rejects: &mut Vec<Reject>) {
 }
 
 fn duplicates_of(staged: &Staged, entity: &str) -> Vec<Reject> {
-    let mut out = Vec::new();
-    // The key's parts joined by a separator no key contains: one allocation a row.
-    let mut seen: HashMap<String, (usize, u64)> = HashMap::new();
+    // (key, file, record) of every row, the key's parts joined by a separator no key
+    // contains, made on every core.
+    let mut keyed: Vec<(String, usize, u64)> = Vec::new();
     for (fi, f) in staged.of(entity) {
         if f.spec.key.is_empty() {
             continue;
         }
         let cols: Vec<usize> = f.spec.key.iter().filter_map(|k| f.col(k)).collect();
-        for row in &f.rows {
+        keyed.par_extend(f.rows.par_iter().map(|row| {
             let mut key = String::new();
             for (i, &c) in cols.iter().enumerate() {
                 if i > 0 {
@@ -286,27 +287,30 @@ fn duplicates_of(staged: &Staged, entity: &str) -> Vec<Reject> {
                 }
                 key.push_str(&row.values[c].key());
             }
-            match seen.entry(key) {
-                std::collections::hash_map::Entry::Vacant(v) => {
-                    v.insert((fi, row.record));
-                }
-                std::collections::hash_map::Entry::Occupied(o) => {
-                    let (pf, pr) = *o.get();
-                    out.push(Reject {
-                        file: fi,
-                        record: row.record,
-                        field: vendor_field(staged, fi, &f.spec.key[0]),
-                        kind: "duplicate".into(),
-                        reason: format!(
-                            "duplicate {} key {} (first at {} record {})",
-                            f.spec.entity,
-                            o.key().replace('\u{1f}', "/"),
-                            staged.files[pf].spec.data,
-                            pr
-                        ),
-                    });
-                }
-            }
+            (key, fi, row.record)
+        }));
+    }
+    // By key, then file and record: a run of equal keys starts with the occurrence a reader
+    // meets first, and every later one is the duplicate.
+    keyed.par_sort_unstable();
+    let mut out = Vec::new();
+    for run in keyed.chunk_by(|a, b| a.0 == b.0) {
+        let (_, pf, pr) = &run[0];
+        for (key, fi, record) in &run[1..] {
+            let f = &staged.files[*fi];
+            out.push(Reject {
+                file: *fi,
+                record: *record,
+                field: vendor_field(staged, *fi, &f.spec.key[0]),
+                kind: "duplicate".into(),
+                reason: format!(
+                    "duplicate {} key {} (first at {} record {})",
+                    f.spec.entity,
+                    key.replace('\u{1f}', "/"),
+                    staged.files[*pf].spec.data,
+                    pr
+                ),
+            });
         }
     }
     out
