@@ -168,6 +168,43 @@ fn pipeline<I: Sync, T: Send>(
     })
 }
 
+/// Values the store is done with, dropped on the worker pool a batch at a time: they were
+/// allocated there, and the writer freeing them (blocks of another thread's heap) was a fifth
+/// of its time.
+struct Garbage<T: Send + 'static> {
+    batch: Vec<T>,
+}
+
+impl<T: Send + 'static> Garbage<T> {
+    const BATCH: usize = 256;
+
+    fn new() -> Garbage<T> {
+        Garbage {
+            batch: Vec::with_capacity(Self::BATCH),
+        }
+    }
+
+    fn push(&mut self, value: T) {
+        self.batch.push(value);
+        if self.batch.len() >= Self::BATCH {
+            self.flush();
+        }
+    }
+
+    fn flush(&mut self) {
+        let batch = std::mem::replace(&mut self.batch, Vec::with_capacity(Self::BATCH));
+        rayon::spawn(move || drop(batch));
+    }
+}
+
+impl<T: Send + 'static> Drop for Garbage<T> {
+    fn drop(&mut self) {
+        if !self.batch.is_empty() {
+            self.flush();
+        }
+    }
+}
+
 /// A 戸籍 built from its records (its stored JSON made too), and the count of event records
 /// in it.
 struct Built {
@@ -360,6 +397,7 @@ impl<'a> Plan<'a> {
         // this thread stores the previous batch: the two halves of the work overlap.
         let koseki_rows = self.rows("koseki");
         let groups = (&persons_of, &kjiko_of, &mibun_of);
+        let mut stored_koseki = Garbage::new();
         pipeline(
             &koseki_rows,
             256,
@@ -371,17 +409,18 @@ impl<'a> Plan<'a> {
                     n_mibun,
                 } = built;
                 let kid = k.koseki().source_key.clone().unwrap_or_default();
-                let stored = store.insert_prepared_koseki(k).map_err(store_err)?;
+                let mut stored = store.insert_prepared_koseki(k).map_err(store_err)?;
                 count("koseki", 1);
                 count("koseki_jiko", n_kjiko);
                 count("person", stored.persons.len() as u64);
                 count("mibun_jiko", n_mibun);
                 koseki_ids.insert(kid, stored.id);
-                for p in stored.persons {
-                    if let Some(pid) = p.source_key {
-                        person_ids.insert(pid, (p.id, stored.id, p.name));
+                for p in stored.persons.iter_mut() {
+                    if let Some(pid) = p.source_key.take() {
+                        person_ids.insert(pid, (p.id, stored.id, std::mem::take(&mut p.name)));
                     }
                 }
+                stored_koseki.push(stored);
                 tick(1);
                 Ok(())
             },
@@ -432,11 +471,13 @@ impl<'a> Plan<'a> {
             // The JSON is made here, on a worker thread, not by the writer.
             Ok(Ok(PreparedFuhyo::new(entry).map_err(store_err)?))
         };
+        let mut stored_fuhyo = Garbage::new();
         self.pipelined("fuhyo", fuhyo, |e| {
             match e {
                 Ok(e) => {
                     store.insert_prepared_fuhyo(&e).map_err(store_err)?;
                     count("fuhyo", 1);
+                    stored_fuhyo.push(e);
                 }
                 Err(problem) => problems.push(problem),
             }
