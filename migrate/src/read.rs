@@ -992,6 +992,30 @@ sex={field='T-SEX',as='code',table='sex'}
                 name: "男".into()
             }
         );
+        // A field the row kept is the same value, copied.
+        assert_eq!(full.get("birth_date"), s.get(first, "birth_date"));
+        full.check().unwrap();
+        drop(full);
+        // A record that changed under the run (its sex code now undefined; the file is
+        // mapped, so the load sees the change) fails where the field is asked for, and the
+        // builder's check names the record and the field.
+        {
+            use std::os::unix::fs::FileExt;
+            let f = std::fs::OpenOptions::new()
+                .write(true)
+                .open(dir.path().join("T.DAT"))
+                .unwrap();
+            f.write_all_at(b"X", 24 + 18).unwrap();
+        }
+        let changed = s.full(first, &ctx).unwrap();
+        assert_eq!(changed.get("name").display(), "YAMADA");
+        changed.check().unwrap();
+        assert!(changed.get("sex").is_empty());
+        let e = changed.check().unwrap_err().to_string();
+        assert!(
+            e.contains("record 2 (byte offset 24)") && e.contains("T-SEX") && e.contains("changed"),
+            "{e}"
+        );
         assert_eq!(
             s.get(first, "birth_date").date().unwrap().to_string(),
             "昭和47年11月3日"
