@@ -705,6 +705,31 @@ ref_koseki_id='M-REF'
     }
 
     #[test]
+    fn every_later_occurrence_of_a_key_is_a_duplicate_of_the_first() {
+        let s = staged(&["K2", "K1", "K2", "K3", "K2"], &[], &[]);
+        let v = validate(&s, &RuleSpec::default());
+        let got: Vec<(u64, &str)> = v
+            .rejects
+            .iter()
+            .map(|r| (r.record, r.reason.as_str()))
+            .collect();
+        let data = &s.files[0].spec.data;
+        assert_eq!(
+            got,
+            vec![
+                (
+                    4,
+                    format!("duplicate koseki key K2 (first at {data} record 2)").as_str()
+                ),
+                (
+                    6,
+                    format!("duplicate koseki key K2 (first at {data} record 2)").as_str()
+                ),
+            ]
+        );
+    }
+
+    #[test]
     fn dependents_of_a_quarantined_koseki_are_held_not_quarantined() {
         let mut s = staged(
             &["K1"],
