@@ -63,8 +63,8 @@ enum Command {
 
 /// No transparent huge pages for this process. mimalloc advises them on its arenas, and a
 /// huge page fault may first compact memory: on the 2-core reference machine, where the page
-/// cache holds the vendor files, that made touching fresh memory 2–8 times slower than with
-/// 4 KiB pages (0.4–4 s per GiB against 0.5), and migrate's read phase a third slower.
+/// cache holds the vendor files, touching a fresh GiB took 0.4–4 s that way against 0.5–0.6 s
+/// in 4 KiB pages, and migrate's read phase ran a third slower.
 fn no_huge_pages() {
     #[cfg(target_os = "linux")]
     #[allow(unsafe_code)]

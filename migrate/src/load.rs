@@ -120,6 +120,7 @@ fn events(rows: Vec<FullRow>, owner: &str) -> Result<Vec<Jiko>, Error> {
                 .collect(),
             _ => Vec::new(),
         };
+        let kind = JikoKind::from_label(&name_of(row.get("kind")));
         row.check()?;
         if eda > 0
             && let Some(main) = out.iter_mut().rev().find(|j| j.seq == seq)
@@ -127,7 +128,7 @@ fn events(rows: Vec<FullRow>, owner: &str) -> Result<Vec<Jiko>, Error> {
             main.items.extend(items);
             continue;
         }
-        let mut j = Jiko::new(JikoKind::from_label(&name_of(row.get("kind"))), items);
+        let mut j = Jiko::new(kind, items);
         j.seq = seq;
         j.source_key = Some(format!("{owner}/{seq}"));
         out.push(j);

@@ -327,7 +327,7 @@ pub fn migrate(opts: &Options, progress: &dyn Progress) -> Result<Outcome, Error
         quarantine.extend(items);
     }
     // Nothing reads the rows any more: they (and the files' maps) are freed on another thread
-    // while the report is made. On this one, that was the run's last half second.
+    // while the report is made (freeing them here took about 0.15 s at the end of the run).
     std::thread::spawn(move || drop(staged));
     // Rows the staging kept must all be in the store.
     for (entity, c) in counts.iter_mut() {

@@ -189,10 +189,11 @@ impl FullRow<'_> {
     }
 
     /// Whether every field asked for converted (see [`crate::read::RecordDecoder::field`]):
-    /// a builder checks before its result is stored.
-    pub fn check(&self) -> Result<(), crate::Error> {
-        match self.failed.get() {
-            Some(e) => Err(crate::Error::Input(e.clone())),
+    /// a builder checks before its result is stored. It takes the row, so no field can be
+    /// asked for after the check.
+    pub fn check(self) -> Result<(), crate::Error> {
+        match self.failed.into_inner() {
+            Some(e) => Err(crate::Error::Input(e)),
             None => Ok(()),
         }
     }

@@ -71,25 +71,21 @@ impl Store {
                 values(n)
             ))?)
         };
+        let write = |stmt: &mut rusqlite::Statement<'_>, rows: &[(&'static str, String, i64)]| {
+            for (i, (field, key, card)) in rows.iter().enumerate() {
+                stmt.raw_bind_parameter(3 * i + 1, field)?;
+                stmt.raw_bind_parameter(3 * i + 2, key)?;
+                stmt.raw_bind_parameter(3 * i + 3, card)?;
+            }
+            stmt.raw_execute().map(|_| ())
+        };
         let mut full = insert(ROWS)?;
-        let chunks = keys.chunks_exact(ROWS);
-        let rest = chunks.remainder();
-        for chunk in chunks {
-            for (i, (field, key, card)) in chunk.iter().enumerate() {
-                full.raw_bind_parameter(3 * i + 1, field)?;
-                full.raw_bind_parameter(3 * i + 2, key)?;
-                full.raw_bind_parameter(3 * i + 3, card)?;
+        for rows in keys.chunks(ROWS) {
+            if rows.len() == ROWS {
+                write(&mut full, rows)?;
+            } else {
+                write(&mut insert(rows.len())?, rows)?;
             }
-            full.raw_execute()?;
-        }
-        if !rest.is_empty() {
-            let mut last = insert(rest.len())?;
-            for (i, (field, key, card)) in rest.iter().enumerate() {
-                last.raw_bind_parameter(3 * i + 1, field)?;
-                last.raw_bind_parameter(3 * i + 2, key)?;
-                last.raw_bind_parameter(3 * i + 3, card)?;
-            }
-            last.raw_execute()?;
         }
         Ok(())
     }
