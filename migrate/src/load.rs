@@ -6,8 +6,8 @@ use std::collections::HashMap;
 use runtime::model::{
     Address, CodeName, FuhyoEntry, FuhyoSource, FujuriMoushide, FujuriStatus, Furigana,
     FuriganaStatus, Honseki, ImagePage, ImageRegister, ImageRegisterKind, Jiko, JikoItem, JikoKind,
-    JimuRenkei, KojinJotai, Koseki, KosekiDate, KosekiStatus, Person, PersonName, Sex,
-    ShikibetsuFugo, SpouseKubun, Text, Tokei, Uketsuke, UketsukeStatus,
+    JimuRenkei, KojinJotai, Koseki, KosekiDate, KosekiStatus, MigratedFields, Person, PersonName,
+    Sex, ShikibetsuFugo, SpouseKubun, Text, Tokei, Uketsuke, UketsukeStatus,
 };
 use runtime::{PreparedFuhyo, PreparedKoseki, Store};
 
@@ -57,6 +57,27 @@ fn joined(a: &Value, b: &Value) -> Option<Text> {
     }
 }
 
+/// What a record holds that its model value does not: every field no builder asked for, and
+/// `also`, fields a builder only derived something from (a 消除日 that made a 附票 row
+/// 消除). Nothing the vendor delivered is lost. Left out: `linked`, the keys naming the
+/// record's parent (the stored link says it), and flags that are off (a flag not listed is
+/// off).
+fn migrated(full: &FullRow, also: &[&str], linked: &[&str]) -> MigratedFields {
+    let mut out: MigratedFields = full
+        .unasked()
+        .filter(|(name, v)| {
+            !linked.contains(&name.as_str()) && !matches!(v, Value::Flag { on: false })
+        })
+        .filter_map(|(name, v)| Some((name.clone(), text(v)?)))
+        .collect();
+    for name in also {
+        if let Some(t) = text(full.get(name)) {
+            out.insert((*name).to_string(), t);
+        }
+    }
+    out
+}
+
 fn date(v: &Value) -> Option<KosekiDate> {
     v.date().map(|d| KosekiDate::from_wareki(*d))
 }
@@ -103,7 +124,8 @@ fn number(v: &Value) -> u32 {
 }
 
 /// Events from 事項 rows (continuation records, 枝番 > 0, join their main record's items).
-fn events(rows: Vec<FullRow>, owner: &str) -> Result<Vec<Jiko>, Error> {
+/// `linked`: the fields naming the event's owner (its 戸籍, its person).
+fn events(rows: Vec<FullRow>, owner: &str, linked: &[&str]) -> Result<Vec<Jiko>, Error> {
     let mut out: Vec<Jiko> = Vec::new();
     for mut row in rows {
         let seq = number(row.get("seq"));
@@ -121,14 +143,28 @@ fn events(rows: Vec<FullRow>, owner: &str) -> Result<Vec<Jiko>, Error> {
             _ => Vec::new(),
         };
         let kind = JikoKind::from_label(&name_of(row.get("kind")));
+        let rest = migrated(&row, &[], linked);
         row.check()?;
         if eda > 0
             && let Some(main) = out.iter_mut().rev().find(|j| j.seq == seq)
         {
             main.items.extend(items);
+            // A continuation's own value of a field is kept under the field and its 枝番.
+            for (name, value) in rest {
+                match main.migrated.get(&name) {
+                    Some(v) if *v == value => {}
+                    Some(_) => {
+                        main.migrated.insert(format!("{name}/{eda}"), value);
+                    }
+                    None => {
+                        main.migrated.insert(name, value);
+                    }
+                }
+            }
             continue;
         }
         let mut j = Jiko::new(kind, items);
+        j.migrated = rest;
         j.seq = seq;
         j.source_key = Some(format!("{owner}/{seq}"));
         out.push(j);
@@ -294,7 +330,7 @@ impl<'a> Plan<'a> {
             _ => KosekiStatus::Genzai,
         };
         let jiko = match kjiko_of.get(&kid) {
-            Some(rows) => events(self.full_rows(rows)?, &kid)?,
+            Some(rows) => events(self.full_rows(rows)?, &kid, &["koseki_id"])?,
             None => Vec::new(),
         };
         let n_kjiko = kjiko_of.get(&kid).map_or(0, Vec::len) as u64;
@@ -306,7 +342,11 @@ impl<'a> Plan<'a> {
             let mibun = match mibun_of.get(&pid) {
                 Some(rows) => {
                     n_mibun += rows.len() as u64;
-                    events(self.full_rows(rows)?, &format!("{kid}/{pid}"))?
+                    events(
+                        self.full_rows(rows)?,
+                        &format!("{kid}/{pid}"),
+                        &["koseki_id", "person_id", "kisai_jun"],
+                    )?
                 }
                 None => Vec::new(),
             };
@@ -342,6 +382,7 @@ impl<'a> Plan<'a> {
                 removal_jiko: None,
                 mibun_jiko: mibun,
                 source_key: Some(pid),
+                migrated: migrated(&pfull, &[], &["koseki_id"]),
             });
             pfull.check()?;
         }
@@ -365,6 +406,7 @@ impl<'a> Plan<'a> {
             jiko,
             persons,
             source_key: Some(kid.clone()),
+            migrated: migrated(&kr, &[], &[]),
         };
         kr.check()?;
         Ok(Built {
@@ -468,6 +510,12 @@ impl<'a> Plan<'a> {
                 supersedes: None,
                 source: FuhyoSource::Migrated,
                 source_key: Some(format!("{pid}/{}", number(g("seq")))),
+                // 消除 is a flag here; the 附票区分 and the 消除日 it came from are kept.
+                migrated: migrated(
+                    full,
+                    &["fuhyo_kbn", "shojo_date"],
+                    &["koseki_id", "kisai_jun"],
+                ),
             };
             // The JSON is made here, on a worker thread, not by the writer.
             Ok(Ok(PreparedFuhyo::new(entry).map_err(store_err)?))
@@ -519,6 +567,8 @@ impl<'a> Plan<'a> {
                 koseki_id: koseki_ids.get(&g("koseki_ref").key()).copied(),
                 note: Some(name_of(g("sofu"))).filter(|s| !s.is_empty()),
                 source_key: Some(format!("{}-{}", g("nendo").key(), g("uketsuke_no").key())),
+                // Two vendor states (受理, 送付済) are one status here; the vendor's is kept.
+                migrated: migrated(full, &["status"], &[]),
             })
         };
         self.pipelined("uketsuke", uketsuke, |u| {
@@ -547,6 +597,7 @@ impl<'a> Plan<'a> {
                     _ => FujuriStatus::Active,
                 },
                 source_key: Some(g("moushide_no").key()),
+                migrated: migrated(full, &[], &[]),
             })
         };
         self.pipelined("fujuri", fujuri, |m| {
@@ -582,6 +633,7 @@ impl<'a> Plan<'a> {
                 closed_date: date(g("closed_date")),
                 pages: Vec::new(),
                 source_key: Some(g("midashi_no").key()),
+                migrated: migrated(full, &[], &[]),
             })
         };
         self.pipelined("image_register", register, |mut reg| {
@@ -722,6 +774,76 @@ impl<'a> Plan<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::stage::Row;
+
+    #[test]
+    fn migrated_fields_are_what_no_builder_took_but_links_and_flags_that_are_off() {
+        let p = crate::profile::Profile::parse(
+            r#"name='t'
+encoding='ascii'
+[[file]]
+data='T.DAT'
+layout='T.cpy'
+entity='fuhyo'
+[file.fields]
+koseki_id={field='A',as='id'}
+person_id={field='B',as='id'}
+kana={field='C',as='text'}
+masshou={field='D',as='flag'}
+gaiji_flag={field='E',as='flag'}
+shojo_date={field='F',as='date'}
+count={field='G',as='number'}
+"#,
+            "t",
+        )
+        .unwrap();
+        let f = StagedFile::new(p.files[0].clone());
+        let date = wareki::WarekiDate::parse("平成28年12月22日").unwrap();
+        let value = |c: &str| match c {
+            "koseki_id" => Value::Id { id: "1001".into() },
+            "person_id" => Value::Id { id: "7".into() },
+            "kana" => Value::Text {
+                text: "スズキ".into(),
+                raw: vec![0x8e, 0x8e, 0xbe],
+            },
+            "masshou" => Value::Flag { on: true },
+            "gaiji_flag" => Value::Flag { on: false },
+            "shojo_date" => Value::Date {
+                date,
+                vendor: "4281222".into(),
+            },
+            _ => Value::Empty,
+        };
+        let row = Row {
+            record: 2,
+            offset: 80,
+            values: f.columns.iter().map(|c| value(c)).collect(),
+        };
+        let chars = crate::chars::CharMap::default();
+        let tables = HashMap::new();
+        let ctx = Context {
+            chars: &chars,
+            tables: &tables,
+        };
+        let full = f.full(&row, &ctx).unwrap();
+        // The builder took the person and derived a flag from the 消除日.
+        assert_eq!(full.get("person_id").key(), "7");
+        assert!(!full.get("shojo_date").is_empty());
+        let m = migrated(&full, &["shojo_date"], &["koseki_id"]);
+        let got: Vec<(&str, &str, Option<&[u8]>)> = m
+            .iter()
+            .map(|(k, t)| (k.as_str(), t.text.as_str(), t.vendor_bytes.as_deref()))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("kana", "スズキ", Some(&[0x8e, 0x8e, 0xbe][..])),
+                ("masshou", "true", None),
+                ("shojo_date", "平成28年12月22日", None),
+            ]
+        );
+        full.check().unwrap();
+    }
 
     #[test]
     fn pipeline_stores_in_order_and_stops_at_the_first_error() {

@@ -87,12 +87,14 @@ impl StagedFile {
                     offset: row.offset,
                     ctx,
                 }),
+                given: &[],
                 failed: OnceCell::new(),
             }),
             None => Ok(FullRow {
                 columns: &self.columns,
-                values: row.values.iter().cloned().map(OnceCell::from).collect(),
+                values: (0..row.values.len()).map(|_| OnceCell::new()).collect(),
                 source: None,
+                given: &row.values,
                 failed: OnceCell::new(),
             }),
         }
@@ -124,6 +126,9 @@ pub struct FullRow<'f> {
     values: Vec<OnceCell<Value>>,
     /// Where unconverted fields come from; `None` when every value is given.
     source: Option<Source<'f>>,
+    /// The values, when given (a row not read from a file); copied when asked for, so that
+    /// what was asked is known either way (see [`FullRow::unasked`]).
+    given: &'f [Value],
     /// The first field that no longer converts (the file changed since it was read).
     failed: OnceCell<String>,
 }
@@ -141,7 +146,7 @@ struct Source<'f> {
 impl FullRow<'_> {
     fn value(&self, i: usize) -> &Value {
         self.values[i].get_or_init(|| match &self.source {
-            None => Value::Empty,
+            None => self.given.get(i).cloned().unwrap_or(Value::Empty),
             // Converted once already: the same value, copied.
             Some(s) if let Ok(k) = s.decoder.kept.binary_search(&i) => {
                 s.kept.get(k).cloned().unwrap_or(Value::Empty)
@@ -185,6 +190,17 @@ impl FullRow<'_> {
             .iter()
             .enumerate()
             .take(self.values.len())
+            .map(|(i, c)| (c, self.value(i)))
+    }
+
+    /// (domain name, value) of every field no builder asked for, converted now: what the
+    /// model has no place for, which the load keeps as the record's migrated fields.
+    pub fn unasked(&self) -> impl Iterator<Item = (&String, &Value)> {
+        self.columns
+            .iter()
+            .enumerate()
+            .take(self.values.len())
+            .filter(|(i, _)| self.values[*i].get().is_none())
             .map(|(i, c)| (c, self.value(i)))
     }
 

@@ -296,6 +296,7 @@ fn koseki(rng: &mut Rng, n: usize) -> Koseki {
             removal_jiko: None,
             mibun_jiko: vec![Jiko::new(JikoKind::Shussei, items)],
             source_key: None,
+            migrated: Default::default(),
         });
     }
     Koseki {
@@ -311,6 +312,7 @@ fn koseki(rng: &mut Rng, n: usize) -> Koseki {
         jiko: vec![],
         persons,
         source_key: None,
+        migrated: Default::default(),
     }
 }
 
@@ -332,6 +334,7 @@ fn image_register(rng: &mut Rng, n: usize) -> ImageRegister {
         closed_date: None,
         pages: vec![],
         source_key: None,
+        migrated: Default::default(),
     }
 }
 

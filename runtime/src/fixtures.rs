@@ -90,6 +90,7 @@ fn person(
         removal_jiko: None,
         mibun_jiko: jiko,
         source_key: None,
+        migrated: Default::default(),
     }
 }
 
@@ -234,6 +235,7 @@ pub fn yamabuki() -> Koseki {
         jiko: vec![kaisei],
         persons: vec![seiichi, yumi, hina, shota],
         source_key: Some("DEMO-0001".into()),
+        migrated: Default::default(),
     }
 }
 
@@ -326,6 +328,7 @@ pub fn watanabe() -> Koseki {
         jiko: vec![jiko("戸籍編製", &[("編製日", "平成２０年６月１５日")])],
         persons: vec![kenichi, hanako, child],
         source_key: Some("DEMO-0002".into()),
+        migrated: Default::default(),
     }
 }
 
@@ -415,6 +418,7 @@ pub fn takahashi() -> Koseki {
         ],
         persons: vec![ichiro, fumi],
         source_key: Some("DEMO-0003".into()),
+        migrated: Default::default(),
     }
 }
 
@@ -446,6 +450,7 @@ fn fuhyo(
         supersedes: None,
         source: FuhyoSource::Migrated,
         source_key: None,
+        migrated: Default::default(),
     }
 }
 
@@ -570,6 +575,7 @@ pub fn fill_demo(store: &Store) -> Result<()> {
             closed_date: d("平成１５年２月２２日"),
             pages,
             source_key: Some("DEMO-IMG-0001".into()),
+            migrated: Default::default(),
         })?;
 
         s.insert_uketsuke(&Uketsuke {
@@ -584,6 +590,7 @@ pub fn fill_demo(store: &Store) -> Result<()> {
             koseki_id: Some(y.id),
             note: None,
             source_key: None,
+            migrated: Default::default(),
         })?;
         s.insert_fujuri(&FujuriMoushide {
             id: 0,
@@ -596,6 +603,7 @@ pub fn fill_demo(store: &Store) -> Result<()> {
             received_at_office: Some("架空県みなと市".into()),
             status: FujuriStatus::Active,
             source_key: None,
+            migrated: Default::default(),
         })?;
         Ok(())
     })

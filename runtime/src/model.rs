@@ -21,6 +21,51 @@
 use serde::{Deserialize, Serialize};
 pub use wareki::{Era, Qualifier, WarekiDate};
 
+/// Fields a vendor delivered for a record that the model has no place for — a 戸籍's
+/// counts and 編製 date, a person's kana, an event's 届出日 and 消除 flag, a 受付's fee — by
+/// the profile's domain name, each as the text it converted to (a code as `name (code)`, a
+/// date in 和暦) with the vendor's bytes where it was text. A migration keeps them so that
+/// nothing delivered is lost; the runtime shows them and never prints them on a certificate.
+pub type MigratedFields = std::collections::BTreeMap<String, Text>;
+
+/// [`MigratedFields`] in JSON: a value without vendor bytes (a date, a code, a count) as a
+/// plain string, text as a [`Text`] object.
+pub(crate) mod migrated_fields_json {
+    use super::{MigratedFields, Text};
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    #[derive(Serialize, Deserialize)]
+    #[serde(untagged)]
+    enum Form<'a> {
+        Plain(std::borrow::Cow<'a, str>),
+        Full(std::borrow::Cow<'a, Text>),
+    }
+
+    pub fn serialize<S: Serializer>(fields: &MigratedFields, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_map(fields.iter().map(|(name, t)| {
+            let form = match t.vendor_bytes {
+                None => Form::Plain(std::borrow::Cow::Borrowed(t.text.as_str())),
+                Some(_) => Form::Full(std::borrow::Cow::Borrowed(t)),
+            };
+            (name, form)
+        }))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<MigratedFields, D::Error> {
+        let forms = std::collections::BTreeMap::<String, Form<'static>>::deserialize(d)?;
+        Ok(forms
+            .into_iter()
+            .map(|(name, form)| {
+                let text = match form {
+                    Form::Plain(t) => Text::new(t.into_owned()),
+                    Form::Full(t) => t.into_owned(),
+                };
+                (name, text)
+            })
+            .collect())
+    }
+}
+
 /// A 戸籍's id in the store.
 pub type KosekiId = i64;
 /// A person-in-a-戸籍's id in the store (the same human in another 戸籍 has another id).
@@ -323,6 +368,13 @@ pub struct Koseki {
     pub persons: Vec<Person>,
     /// The vendor's key for this 戸籍 (e.g. 戸籍番号), for reconciliation.
     pub source_key: Option<String>,
+    /// What the vendor delivered for it that no field above holds (see [`MigratedFields`]).
+    #[serde(
+        default,
+        skip_serializing_if = "MigratedFields::is_empty",
+        with = "migrated_fields_json"
+    )]
+    pub migrated: MigratedFields,
 }
 
 /// 男女の別 (derived from 続柄 in the 戸籍; recorded directly on the 附票).
@@ -397,6 +449,13 @@ pub struct Person {
     /// 身分事項 in recorded order.
     pub mibun_jiko: Vec<MibunJiko>,
     pub source_key: Option<String>,
+    /// What the vendor delivered for it that no field above holds (see [`MigratedFields`]).
+    #[serde(
+        default,
+        skip_serializing_if = "MigratedFields::is_empty",
+        with = "migrated_fields_json"
+    )]
+    pub migrated: MigratedFields,
 }
 
 /// The kind of a 身分事項 or 戸籍事項. Unknown vendor kinds are kept as [`JikoKind::Other`].
@@ -527,6 +586,13 @@ pub struct Jiko {
     /// The 受付帳 entry it was recorded from, when recorded in the runtime.
     pub uketsuke_id: Option<i64>,
     pub source_key: Option<String>,
+    /// What the vendor delivered for it that no field above holds (see [`MigratedFields`]).
+    #[serde(
+        default,
+        skip_serializing_if = "MigratedFields::is_empty",
+        with = "migrated_fields_json"
+    )]
+    pub migrated: MigratedFields,
 }
 
 impl Jiko {
@@ -540,6 +606,7 @@ impl Jiko {
             corrects: None,
             uketsuke_id: None,
             source_key: None,
+            migrated: MigratedFields::new(),
         }
     }
 
@@ -605,6 +672,13 @@ pub struct FuhyoEntry {
     pub supersedes: Option<FuhyoEntryId>,
     pub source: FuhyoSource,
     pub source_key: Option<String>,
+    /// What the vendor delivered for it that no field above holds (see [`MigratedFields`]).
+    #[serde(
+        default,
+        skip_serializing_if = "MigratedFields::is_empty",
+        with = "migrated_fields_json"
+    )]
+    pub migrated: MigratedFields,
 }
 
 /// State of a 受付帳 entry.
@@ -643,6 +717,13 @@ pub struct Uketsuke {
     pub koseki_id: Option<KosekiId>,
     pub note: Option<String>,
     pub source_key: Option<String>,
+    /// What the vendor delivered for it that no field above holds (see [`MigratedFields`]).
+    #[serde(
+        default,
+        skip_serializing_if = "MigratedFields::is_empty",
+        with = "migrated_fields_json"
+    )]
+    pub migrated: MigratedFields,
 }
 
 /// State of a 不受理申出.
@@ -674,6 +755,13 @@ pub struct FujuriMoushide {
     pub received_at_office: Option<String>,
     pub status: FujuriStatus,
     pub source_key: Option<String>,
+    /// What the vendor delivered for it that no field above holds (see [`MigratedFields`]).
+    #[serde(
+        default,
+        skip_serializing_if = "MigratedFields::is_empty",
+        with = "migrated_fields_json"
+    )]
+    pub migrated: MigratedFields,
 }
 
 /// Kind of an imaged register.
@@ -716,6 +804,13 @@ pub struct ImageRegister {
     /// Pages in order (the bytes live in the store's content-addressed blob table).
     pub pages: Vec<ImagePage>,
     pub source_key: Option<String>,
+    /// What the vendor delivered for it that no field above holds (see [`MigratedFields`]).
+    #[serde(
+        default,
+        skip_serializing_if = "MigratedFields::is_empty",
+        with = "migrated_fields_json"
+    )]
+    pub migrated: MigratedFields,
 }
 
 /// One page of an image register; the image is stored once by its hash.

@@ -829,6 +829,7 @@ mod tests {
                     closed_date: None,
                     pages: vec![],
                     source_key: None,
+                    migrated: Default::default(),
                 })?;
             }
             Ok(())

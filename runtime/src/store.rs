@@ -24,10 +24,11 @@ const MIGRATIONS: &[(u32, &str)] = &[
     (3, include_str!("../migrations/0003_search_cards.sql")),
     (5, include_str!("../migrations/0005_migration_scope.sql")),
     (6, include_str!("../migrations/0006_jiko_items_inline.sql")),
+    (7, include_str!("../migrations/0007_migrated_fields.sql")),
 ];
 
 /// The newest schema version this program knows.
-pub const SCHEMA_VERSION: u32 = 6;
+pub const SCHEMA_VERSION: u32 = 7;
 
 /// Tables whose content is the register itself: hashed by [`Store::content_hash`] and counted
 /// by backups. Staff, sessions and audit are not content (they differ between rounds).
@@ -290,6 +291,7 @@ fn koseki_header_json(k: &Koseki) -> Result<String> {
         hittosha: k.hittosha.clone(),
         uji_furigana: k.uji_furigana.clone(),
         status: k.status,
+        migrated: k.migrated.clone(),
     })
 }
 
@@ -299,8 +301,27 @@ fn koseki_header_json(k: &Koseki) -> Result<String> {
 pub struct PreparedKoseki {
     koseki: Koseki,
     header: String,
-    /// The `jiko.items` column of the 戸籍事項, then of each person's 身分事項, in that order.
-    items: Vec<String>,
+    /// The `jiko.items` and `jiko.migrated` columns of the 戸籍事項, then of each person's
+    /// 身分事項, in that order.
+    items: Vec<JikoColumns>,
+}
+
+/// The JSON columns of a `jiko` row: its items, and its migrated fields (NULL when none).
+type JikoColumns = (String, Option<String>);
+
+fn migrated_json(m: &MigratedFields) -> Result<String> {
+    let mut out = Vec::new();
+    crate::model::migrated_fields_json::serialize(m, &mut serde_json::Serializer::new(&mut out))?;
+    Ok(String::from_utf8(out).expect("serde_json writes UTF-8"))
+}
+
+fn jiko_columns(j: &Jiko) -> Result<JikoColumns> {
+    let migrated = if j.migrated.is_empty() {
+        None
+    } else {
+        Some(migrated_json(&j.migrated)?)
+    };
+    Ok((jiko_items::encode(&j.items)?, migrated))
 }
 
 impl PreparedKoseki {
@@ -310,7 +331,7 @@ impl PreparedKoseki {
             .jiko
             .iter()
             .chain(koseki.persons.iter().flat_map(|p| p.mibun_jiko.iter()))
-            .map(|j| jiko_items::encode(&j.items))
+            .map(jiko_columns)
             .collect::<Result<_>>()?;
         Ok(PreparedKoseki {
             koseki,
@@ -349,6 +370,12 @@ struct KosekiHeader {
     hittosha: PersonName,
     uji_furigana: Option<Furigana>,
     status: KosekiStatus,
+    #[serde(
+        default,
+        skip_serializing_if = "MigratedFields::is_empty",
+        with = "crate::model::migrated_fields_json"
+    )]
+    migrated: MigratedFields,
 }
 
 /// The image_register JSON payload (pages live in image_page).
@@ -358,6 +385,12 @@ struct ImageHeader {
     hittosha: PersonName,
     names: Vec<PersonName>,
     closed_date: Option<KosekiDate>,
+    #[serde(
+        default,
+        skip_serializing_if = "MigratedFields::is_empty",
+        with = "crate::model::migrated_fields_json"
+    )]
+    migrated: MigratedFields,
 }
 
 fn status_code(s: KosekiStatus) -> &'static str {
@@ -652,22 +685,22 @@ impl Store {
         Ok(())
     }
 
-    /// `items` is the `jiko.items` column of `j` when made ahead.
+    /// `columns` are [`jiko_columns`] of `j` when made ahead.
     fn insert_jiko_inner(
         &self,
         kid: KosekiId,
         pid: Option<PersonId>,
         seq: u32,
         j: &mut Jiko,
-        items: Option<String>,
+        columns: Option<JikoColumns>,
     ) -> Result<()> {
-        let items = match items {
-            Some(i) => i,
-            None => jiko_items::encode(&j.items)?,
+        let (items, migrated) = match columns {
+            Some(c) => c,
+            None => jiko_columns(j)?,
         };
         let mut stmt = self.conn.prepare_cached(
-            "INSERT INTO jiko (koseki_id, person_id, seq, kind, corrects_id, correction, uketsuke_id, source_key, items)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            "INSERT INTO jiko (koseki_id, person_id, seq, kind, corrects_id, correction, uketsuke_id, source_key, items, migrated)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
         )?;
         stmt.execute(params![
             kid,
@@ -678,7 +711,8 @@ impl Store {
             j.corrects.map(|c| correction_code(c.1)),
             j.uketsuke_id,
             j.source_key,
-            items
+            items,
+            migrated
         ])?;
         j.id = self.conn.last_insert_rowid();
         j.seq = seq;
@@ -779,6 +813,7 @@ impl Store {
                 hittosha: r.hittosha.clone(),
                 names: r.names.clone(),
                 closed_date: r.closed_date.clone(),
+                migrated: r.migrated.clone(),
             };
             s.exec(
                 "INSERT INTO image_register (kind, source_key, data) VALUES (?1, ?2, ?3)",
@@ -891,13 +926,14 @@ impl Store {
             jiko: all_jiko.into_iter().map(|(_, j)| j).collect(),
             persons,
             source_key,
+            migrated: h.migrated,
         }))
     }
 
     /// All events of a 戸籍 with their owner person (None = 戸籍事項), in order.
     fn jiko_of_koseki(&self, kid: KosekiId) -> Result<Vec<(Option<PersonId>, Jiko)>> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT id, person_id, seq, kind, corrects_id, correction, uketsuke_id, source_key, items FROM jiko
+            "SELECT id, person_id, seq, kind, corrects_id, correction, uketsuke_id, source_key, items, migrated FROM jiko
              WHERE koseki_id = ?1 ORDER BY person_id IS NOT NULL, person_id, seq",
         )?;
         let mut rows = stmt.query([kid])?;
@@ -917,6 +953,12 @@ impl Store {
                     corrects,
                     uketsuke_id: r.get(6)?,
                     source_key: r.get(7)?,
+                    migrated: match r.get::<_, Option<String>>(9)? {
+                        Some(m) => crate::model::migrated_fields_json::deserialize(
+                            &mut serde_json::Deserializer::from_str(&m),
+                        )?,
+                        None => MigratedFields::new(),
+                    },
                 },
             ));
         }
@@ -1047,6 +1089,7 @@ impl Store {
             closed_date: h.closed_date,
             pages,
             source_key,
+            migrated: h.migrated,
         }))
     }
 
@@ -1430,8 +1473,10 @@ mod tests {
         .unwrap();
         drop(conn);
         let s = Store::open(&path, &key).unwrap();
-        assert_eq!(s.schema_version().unwrap(), 6);
+        // Through version 6 and on: version 7's migrated fields are none for older events.
+        assert_eq!(s.schema_version().unwrap(), SCHEMA_VERSION);
         let jiko = s.jiko_of_koseki(1).unwrap();
+        assert!(jiko.iter().all(|(_, j)| j.migrated.is_empty()));
         let items = &jiko[0].1.items;
         assert_eq!(
             items.iter().map(|i| i.tag.as_str()).collect::<Vec<_>>(),
@@ -1473,6 +1518,67 @@ mod tests {
         assert_eq!(jiko_items::decode(&column).unwrap(), items);
         assert_eq!(jiko_items::decode("[]").unwrap(), vec![]);
         assert!(jiko_items::decode(r#"[["a","b","zz"]]"#).is_err());
+    }
+
+    #[test]
+    fn migrated_fields_survive_the_store_everywhere_they_are_kept() {
+        let (_d, s, _k) = fresh();
+        let fields = |pairs: &[(&str, Text)]| -> MigratedFields {
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.clone()))
+                .collect()
+        };
+        let mut k = fixtures::yamabuki();
+        k.migrated = fields(&[
+            ("hensei_date", Text::new("平成26年7月29日")),
+            ("zaiseki_count", Text::new("3")),
+        ]);
+        k.persons[0].migrated =
+            fields(&[("uji_kana", Text::decoded("ﾔﾏﾌﾞｷ", vec![0x8e, 0x8f, 0x40]))]);
+        k.persons[0].mibun_jiko[0].migrated = fields(&[
+            ("todoke_date", Text::new("昭和61年3月17日")),
+            ("masshou", Text::new("true")),
+        ]);
+        let stored = s.insert_koseki(&k).unwrap();
+        let back = s.koseki(stored.id).unwrap().unwrap();
+        assert_eq!(back.migrated, k.migrated);
+        assert_eq!(back.persons[0].migrated, k.persons[0].migrated);
+        assert_eq!(
+            back.persons[0].mibun_jiko[0].migrated,
+            k.persons[0].mibun_jiko[0].migrated
+        );
+        // An event with none stores NULL, and reads back as none.
+        assert!(
+            back.persons[0].mibun_jiko[1..]
+                .iter()
+                .all(|j| j.migrated.is_empty())
+        );
+        let one = |sql: &str| -> String { s.conn.query_row(sql, [], |r| r.get(0)).unwrap() };
+        let nulls = one("SELECT CAST(count(*) AS TEXT) FROM jiko WHERE migrated IS NULL");
+        assert_ne!(nulls, "0");
+        // Values without vendor bytes are plain strings in the JSON; text keeps its bytes.
+        assert_eq!(
+            one("SELECT migrated FROM jiko WHERE migrated IS NOT NULL"),
+            r#"{"masshou":"true","todoke_date":"昭和61年3月17日"}"#
+        );
+        let person: String = s
+            .conn
+            .query_row(
+                "SELECT data FROM person_version WHERE person_id = ?1",
+                [back.persons[0].id],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert!(
+            person.contains(r#""migrated":{"uji_kana":{"text":"ﾔﾏﾌﾞｷ","vendor_bytes":"8e8f40"}}"#),
+            "{person}"
+        );
+        // A value written before there were migrated fields reads as none.
+        let old: Person =
+            serde_json::from_str(&serde_json::to_string(&fixtures::yamabuki().persons[0]).unwrap())
+                .unwrap();
+        assert!(old.migrated.is_empty());
     }
 
     #[test]
