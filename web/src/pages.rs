@@ -208,6 +208,45 @@ pub struct KosekiPage<'a> {
     /// (person id, 名, removed)
     pub members: Vec<(i64, String, bool)>,
     pub can_issue: bool,
+    /// What the migration kept beside the register (see [`migrated_rows`]).
+    pub migrated: Vec<MigratedRow>,
+}
+
+/// One field the migration kept that the register has no place for: whose it is (戸籍,
+/// a member, an event), the vendor field's domain name, its value.
+pub struct MigratedRow {
+    pub owner: String,
+    pub field: String,
+    pub value: String,
+}
+
+/// The migrated fields of a 戸籍, its 戸籍事項, its members and their 身分事項, in that order.
+pub fn migrated_rows(k: &runtime::model::Koseki) -> Vec<MigratedRow> {
+    let mut out = Vec::new();
+    let mut add = |owner: String, m: &runtime::model::MigratedFields| {
+        for (field, t) in m {
+            out.push(MigratedRow {
+                owner: owner.clone(),
+                field: field.clone(),
+                value: t.text.clone(),
+            });
+        }
+    };
+    add("戸籍".into(), &k.migrated);
+    // Numbered as listed (the stored order).
+    for (i, j) in k.jiko.iter().enumerate() {
+        add(format!("戸籍事項 {}", i + 1), &j.migrated);
+    }
+    let mut persons: Vec<_> = k.persons.iter().collect();
+    persons.sort_by_key(|p| p.kisai_jun);
+    for p in persons {
+        let who = format!("{}（記載順 {}）", p.name.mei.text, p.kisai_jun);
+        add(who.clone(), &p.migrated);
+        for (i, j) in p.mibun_jiko.iter().enumerate() {
+            add(format!("{who} 身分事項 {}", i + 1), &j.migrated);
+        }
+    }
+    out
 }
 
 pub fn koseki(session: &SessionInfo, page: &KosekiPage<'_>, gaiji: &HashSet<char>) -> Markup {
@@ -230,6 +269,20 @@ pub fn koseki(session: &SessionInfo, page: &KosekiPage<'_>, gaiji: &HashSet<char
                     }
                     li { a href=(format!("/issue?kind=ichibu&koseki={}", page.id)) { "一部事項証明書（者・事項を選択）" } }
                     li { a href=(format!("/issue?kind=fuhyo&koseki={}", page.id)) { "戸籍の附票の写し" } }
+                }
+            }
+            @if !page.migrated.is_empty() {
+                // Kept from the vendor's files, never printed on a certificate.
+                details.migrated {
+                    summary { "移行元システムの項目（" (page.migrated.len()) "件・証明書には記載しない）" }
+                    table {
+                        thead { tr { th { "対象" } th { "項目" } th { "値" } } }
+                        tbody {
+                            @for r in &page.migrated {
+                                tr { td { (mj_text(&r.owner, gaiji)) } td { (r.field) } td { (mj_text(&r.value, gaiji)) } }
+                            }
+                        }
+                    }
                 }
             }
         },
@@ -444,6 +497,58 @@ pub fn audit(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn migrated_fields_are_listed_by_owner_and_escaped() {
+        let mut k = runtime::fixtures::yamabuki();
+        k.migrated.insert(
+            "hensei_date".into(),
+            runtime::model::Text::new("平成26年7月29日"),
+        );
+        k.persons[0].mibun_jiko[0].migrated.insert(
+            "todoke_date".into(),
+            runtime::model::Text::new("<b>昭和</b>"),
+        );
+        let rows = migrated_rows(&k);
+        let first = &k.persons.iter().min_by_key(|p| p.kisai_jun).unwrap();
+        assert_eq!(rows.len(), 2);
+        assert_eq!(
+            (rows[0].owner.as_str(), rows[0].field.as_str()),
+            ("戸籍", "hensei_date")
+        );
+        assert!(rows[1].owner.ends_with("身分事項 1"), "{}", rows[1].owner);
+        assert!(rows[1].owner.starts_with(&first.name.mei.text));
+        let session = SessionInfo {
+            user_id: 1,
+            user: "clerk".into(),
+            role: Role::Madoguchi,
+            expires_at: 0,
+            terminal: "t".into(),
+            csrf_token: "t".into(),
+        };
+        let page = KosekiPage {
+            id: 1,
+            status: "現在",
+            lines: Vec::new(),
+            members: Vec::new(),
+            can_issue: false,
+            migrated: rows,
+        };
+        let out = koseki(&session, &page, &HashSet::new()).into_string();
+        assert!(out.contains("移行元システムの項目（2件"), "{out}");
+        assert!(out.contains("hensei_date") && out.contains("平成26年7月29日"));
+        assert!(out.contains("&lt;b&gt;昭和"), "{out}");
+        // None kept: no section.
+        let empty = KosekiPage {
+            migrated: Vec::new(),
+            ..page
+        };
+        assert!(
+            !koseki(&session, &empty, &HashSet::new())
+                .into_string()
+                .contains("移行元")
+        );
+    }
 
     #[test]
     fn hostile_text_is_escaped_and_gaiji_become_images() {

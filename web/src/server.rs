@@ -560,6 +560,7 @@ async fn koseki_view(
             .map(|p| (p.id, p.name.mei.text.clone(), p.removed))
             .collect(),
         can_issue: ctx.info.role.allows(Permission::IssueCertificate),
+        migrated: pages::migrated_rows(&k),
     };
     html(
         StatusCode::OK,
