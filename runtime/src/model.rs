@@ -268,12 +268,16 @@ impl KosekiDate {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Honseki {
     /// 都道府県, e.g. 「架空県」 (may be empty when the vendor kept only the display form).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub prefecture: String,
     /// 市区町村, e.g. 「みなと市」.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub municipality: String,
     /// 町字, e.g. 「中央町一丁目」.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub town: String,
     /// 地番 or 街区符号, e.g. 「２０番地」.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub chiban: String,
     /// The whole 本籍 as recorded and printed: 「架空県みなと市中央町一丁目２０番地」.
     pub display: Text,
@@ -422,32 +426,46 @@ pub struct Person {
     pub kisai_jun: u32,
     /// 氏 and 名. The 氏 is normally the 戸籍's; kept per person for 従前の氏 cases.
     pub name: PersonName,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub uji_furigana: Option<Furigana>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mei_furigana: Option<Furigana>,
     /// 【生年月日】.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub birth_date: Option<KosekiDate>,
     /// Derived from 続柄 when the vendor does not give it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sex: Option<Sex>,
     /// 【父】 氏名 as printed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub father: Option<Text>,
     /// 【母】.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mother: Option<Text>,
     /// 【続柄】 to the parents: 長男, 二女, 男 / 女 (嫡出でない子) …
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub zokugara: Option<Text>,
     /// 【養父】.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub adoptive_father: Option<Text>,
     /// 【養母】.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub adoptive_mother: Option<Text>,
     /// 【続柄】 to the adoptive parents: 養子 / 養女.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub adoptive_zokugara: Option<Text>,
     /// 【配偶者区分】, only while married within this 戸籍.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub spouse_kubun: Option<SpouseKubun>,
     /// 除籍 from this 戸籍 (boxed 除籍 on the certificate).
     pub removed: bool,
     /// The event that removed the person (死亡, 婚姻 …), when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub removal_jiko: Option<JikoId>,
     /// 身分事項 in recorded order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub mibun_jiko: Vec<MibunJiko>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source_key: Option<String>,
     /// What the vendor delivered for it that no field above holds (see [`MigratedFields`]).
     #[serde(
@@ -624,11 +642,16 @@ pub type KosekiJiko = Jiko;
 /// An address: display form as recorded, plus parts when known.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Address {
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub prefecture: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub municipality: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub town: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub banchi: String,
     /// 方書 (building, room).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub katagaki: String,
     pub display: Text,
 }
@@ -650,6 +673,7 @@ pub struct FuhyoEntry {
     pub id: FuhyoEntryId,
     pub koseki_id: KosekiId,
     /// The member, when linked (a 附票 row always belongs to a member of the 戸籍).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub person_id: Option<PersonId>,
     /// Order within the 附票.
     pub seq: u32,
@@ -657,20 +681,27 @@ pub struct FuhyoEntry {
     pub name: PersonName,
     pub address: Address,
     /// 住所を定めた年月日.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub jutei_date: Option<KosekiDate>,
     /// 生年月日 (since 2022-01-11; absent for persons removed before).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub birth_date: Option<KosekiDate>,
     /// 男女の別 (since 2022-01-11).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sex: Option<Sex>,
     /// 住民票コード, 11 digits (since 2024-05-27).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub juminhyo_code: Option<String>,
     /// 在外選挙人名簿 registration: the registering city, when registered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub zaigai_senkyonin: Option<Text>,
     /// The entry is 消除 (person left the 戸籍); kept, not deleted.
     pub removed: bool,
     /// The older entry this one replaces (append-only: the old one stays).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub supersedes: Option<FuhyoEntryId>,
     pub source: FuhyoSource,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source_key: Option<String>,
     /// What the vendor delivered for it that no field above holds (see [`MigratedFields`]).
     #[serde(
