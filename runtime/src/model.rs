@@ -1061,6 +1061,26 @@ mod tests {
     use super::*;
 
     #[test]
+    fn stored_json_leaves_out_what_is_absent_and_older_forms_still_read() {
+        // A 附票 row as stores before schema 7 wrote it: every option and empty part spelled out.
+        let old = r#"{"id":0,"koseki_id":1,"person_id":1,"seq":1,"name":{"uji":{"text":"鈴木","vendor_bytes":"ceebccda40*16"},"mei":{"text":"瞳"}},"address":{"prefecture":"","municipality":"","town":"","banchi":"","katagaki":"","display":{"text":"架空県みなと市明洋一丁目１０番９号"}},"jutei_date":"平成２６年７月２９日","birth_date":null,"sex":"Female","juminhyo_code":null,"zaigai_senkyonin":null,"removed":true,"supersedes":null,"source":"Migrated","source_key":"1/1"}"#;
+        let e: FuhyoEntry = serde_json::from_str(old).unwrap();
+        assert_eq!(
+            e.name.uji.vendor_bytes.as_deref().map(<[u8]>::len),
+            Some(20)
+        );
+        assert_eq!(e.address.town, "");
+        assert!(e.birth_date.is_none() && e.juminhyo_code.is_none() && e.migrated.is_empty());
+        // Written again: nothing absent is spelled out, and it reads back the same.
+        let now = serde_json::to_string(&e).unwrap();
+        for absent in ["null", r#""town""#, r#""migrated""#, r#""prefecture""#] {
+            assert!(!now.contains(absent), "{absent} in {now}");
+        }
+        assert_eq!(serde_json::from_str::<FuhyoEntry>(&now).unwrap(), e);
+        assert!(now.len() < old.len() - 120, "{} → {}", old.len(), now.len());
+    }
+
+    #[test]
     fn jiko_labels_round_trip() {
         for (label, _) in JIKO_LABELS {
             assert_eq!(JikoKind::from_label(label).label(), *label);
