@@ -37,6 +37,17 @@ fn text(v: &Value) -> Option<Text> {
     }
 }
 
+/// [`text`] of a value the caller owns: its strings move (no copy); a flag that is off is
+/// none (a flag not listed is off).
+fn into_text(v: Value) -> Option<Text> {
+    match v {
+        Value::Empty | Value::Flag { on: false } => None,
+        Value::Text { text, raw } => Some(Text::decoded(text, raw)),
+        Value::Id { id: s } | Value::Number { n: s } => Some(Text::new(s)),
+        other => Some(Text::new(other.display())),
+    }
+}
+
 fn text_or_empty(v: &Value) -> Text {
     text(v).unwrap_or_default()
 }
@@ -65,10 +76,8 @@ fn joined(a: &Value, b: &Value) -> Option<Text> {
 fn migrated(full: &FullRow, also: &[&str], linked: &[&str]) -> MigratedFields {
     let mut out: MigratedFields = full
         .unasked()
-        .filter(|(name, v)| {
-            !linked.contains(&name.as_str()) && !matches!(v, Value::Flag { on: false })
-        })
-        .filter_map(|(name, v)| Some((name.clone(), text(v)?)))
+        .filter(|(name, _)| !linked.contains(&name.as_str()))
+        .filter_map(|(name, v)| Some((name.clone(), into_text(v)?)))
         .collect();
     for name in also {
         if let Some(t) = text(full.get(name)) {

@@ -145,7 +145,12 @@ struct Source<'f> {
 
 impl FullRow<'_> {
     fn value(&self, i: usize) -> &Value {
-        self.values[i].get_or_init(|| match &self.source {
+        self.values[i].get_or_init(|| self.convert(i))
+    }
+
+    /// Field `i` from its source; a failure is noted for [`FullRow::check`] and gives Empty.
+    fn convert(&self, i: usize) -> Value {
+        match &self.source {
             None => self.given.get(i).cloned().unwrap_or(Value::Empty),
             // Converted once already: the same value, copied.
             Some(s) if let Ok(k) = s.decoder.kept.binary_search(&i) => {
@@ -158,7 +163,7 @@ impl FullRow<'_> {
                     Value::Empty
                 }
             },
-        })
+        }
     }
 
     /// The value of `name`, or Empty.
@@ -193,15 +198,16 @@ impl FullRow<'_> {
             .map(|(i, c)| (c, self.value(i)))
     }
 
-    /// (domain name, value) of every field no builder asked for, converted now: what the
-    /// model has no place for, which the load keeps as the record's migrated fields.
-    pub fn unasked(&self) -> impl Iterator<Item = (&String, &Value)> {
+    /// (domain name, value) of every field no builder asked for, converted now and handed
+    /// over (not kept in the row: the load stores them as the record's migrated fields, and
+    /// asks for nothing after). A field that no longer converts fails the row's check.
+    pub fn unasked(&self) -> impl Iterator<Item = (&String, Value)> {
         self.columns
             .iter()
             .enumerate()
             .take(self.values.len())
             .filter(|(i, _)| self.values[*i].get().is_none())
-            .map(|(i, c)| (c, self.value(i)))
+            .map(|(i, c)| (c, self.convert(i)))
     }
 
     /// Whether every field asked for converted (see [`crate::read::RecordDecoder::field`]):
