@@ -160,15 +160,11 @@ fn events(rows: Vec<FullRow>, owner: &str, linked: &[&str]) -> Result<Vec<Jiko>,
             main.items.extend(items);
             // A continuation's own value of a field is kept under the field and its 枝番.
             for (name, value) in rest {
-                match main.migrated.get(&name) {
-                    Some(v) if *v == value => {}
-                    Some(_) => {
-                        main.migrated.insert(format!("{name}/{eda}"), value);
-                    }
-                    None => {
-                        main.migrated.insert(name, value);
-                    }
-                }
+                let key = match main.migrated.get(&name) {
+                    Some(v) if *v != value => format!("{name}/{eda}"),
+                    _ => name,
+                };
+                main.migrated.insert(key, value);
             }
             continue;
         }

@@ -79,22 +79,20 @@ impl StagedFile {
             Some(d) => Ok(FullRow {
                 columns: &d.columns,
                 values: (0..d.columns.len()).map(|_| OnceCell::new()).collect(),
-                source: Some(Source {
+                source: Source::File {
                     decoder: d,
                     kept: &row.values,
                     rec: d.record(row.record, row.offset)?,
                     record: row.record,
                     offset: row.offset,
                     ctx,
-                }),
-                given: &[],
+                },
                 failed: OnceCell::new(),
             }),
             None => Ok(FullRow {
                 columns: &self.columns,
                 values: (0..row.values.len()).map(|_| OnceCell::new()).collect(),
-                source: None,
-                given: &row.values,
+                source: Source::Given(&row.values),
                 failed: OnceCell::new(),
             }),
         }
@@ -124,23 +122,26 @@ impl StagedFile {
 pub struct FullRow<'f> {
     columns: &'f [String],
     values: Vec<OnceCell<Value>>,
-    /// Where unconverted fields come from; `None` when every value is given.
-    source: Option<Source<'f>>,
-    /// The values, when given (a row not read from a file); copied when asked for, so that
-    /// what was asked is known either way (see [`FullRow::unasked`]).
-    given: &'f [Value],
+    /// Where a field's value comes from the first time it is asked for.
+    source: Source<'f>,
     /// The first field that no longer converts (the file changed since it was read).
     failed: OnceCell<String>,
 }
 
-struct Source<'f> {
-    decoder: &'f crate::read::RecordDecoder,
-    /// The values the row kept from the first reading (see `RecordDecoder::kept`).
-    kept: &'f [Value],
-    rec: &'f [u8],
-    record: u64,
-    offset: u64,
-    ctx: &'f crate::read::Context<'f>,
+enum Source<'f> {
+    /// The values themselves (a row not read from a file): copied when asked for, so that
+    /// what was asked is known either way (see [`FullRow::unasked`]).
+    Given(&'f [Value]),
+    /// The record in the file's map.
+    File {
+        decoder: &'f crate::read::RecordDecoder,
+        /// The values the row kept from the first reading (see `RecordDecoder::kept`).
+        kept: &'f [Value],
+        rec: &'f [u8],
+        record: u64,
+        offset: u64,
+        ctx: &'f crate::read::Context<'f>,
+    },
 }
 
 impl FullRow<'_> {
@@ -150,19 +151,25 @@ impl FullRow<'_> {
 
     /// Field `i` from its source; a failure is noted for [`FullRow::check`] and gives Empty.
     fn convert(&self, i: usize) -> Value {
-        match &self.source {
-            None => self.given.get(i).cloned().unwrap_or(Value::Empty),
+        match self.source {
+            Source::Given(given) => given.get(i).cloned().unwrap_or(Value::Empty),
             // Converted once already: the same value, copied.
-            Some(s) if let Ok(k) = s.decoder.kept.binary_search(&i) => {
-                s.kept.get(k).cloned().unwrap_or(Value::Empty)
+            Source::File { decoder, kept, .. } if let Ok(k) = decoder.kept.binary_search(&i) => {
+                kept.get(k).cloned().unwrap_or(Value::Empty)
             }
-            Some(s) => match s.decoder.field(s.rec, s.record, s.offset, i, s.ctx) {
-                Ok(v) => v,
-                Err(e) => {
+            Source::File {
+                decoder,
+                rec,
+                record,
+                offset,
+                ctx,
+                ..
+            } => decoder
+                .field(rec, record, offset, i, ctx)
+                .unwrap_or_else(|e| {
                     let _ = self.failed.set(e.to_string());
                     Value::Empty
-                }
-            },
+                }),
         }
     }
 
